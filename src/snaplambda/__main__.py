@@ -1,0 +1,3 @@
+from snaplambda.cli import main
+
+main()

@@ -1,0 +1,105 @@
+"""The ASGI application: every API on one port.
+
+Invoke is matched first and served by a bare handler; everything else goes through
+Starlette's router.  JSON-protocol services share ``POST /`` and are told apart by
+``X-Amz-Target``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from .. import __version__
+from ..platform import Platform
+from . import lambda_api, logs_api
+from .errors import ApiError, rest_error, to_json_response
+from .invoke import InvokeHandler, Receive, Scope, Send, match
+
+
+async def _json_protocol(request: Request) -> Response:
+    platform: Platform = request.app.state.platform
+    target = request.headers.get("x-amz-target", "")
+    service, _, operation = target.partition(".")
+    try:
+        raw = await request.body()
+        body: Any = orjson.loads(raw) if raw.strip() else {}
+        if not isinstance(body, dict):
+            raise ApiError("SerializationException", 400, "Body must be a JSON object")
+        if service == "Logs_20140328":
+            result = await logs_api.handle(platform.logs, operation, body)
+        else:
+            raise ApiError(
+                "UnknownOperationException",
+                400,
+                f"X-Amz-Target '{target}' names no service snaplambda implements",
+            )
+    except orjson.JSONDecodeError as exc:
+        return to_json_response(ApiError("SerializationException", 400, f"Body is not JSON: {exc}"))
+    except Exception as exc:
+        return to_json_response(exc)
+    return Response(orjson.dumps(result), media_type="application/x-amz-json-1.1")
+
+
+async def _health(request: Request) -> Response:
+    platform: Platform = request.app.state.platform
+    pool = platform.pool
+    return JSONResponse(
+        {
+            "status": "ok",
+            "version": __version__,
+            "memoryLimiter": platform.limiter.mechanism,
+            "environments": len(pool.environments()),
+            "coldStarts": pool.stats.cold_starts,
+            "warmStarts": pool.stats.warm_starts,
+            "throttles": pool.stats.throttles,
+        }
+    )
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return rest_error(
+        "UnknownOperationException",
+        404,
+        f"{request.method} {request.url.path} is not an operation snaplambda implements",
+    )
+
+
+def build_app(platform: Platform) -> Any:
+    """The ASGI app serving ``platform``; it closes the platform on shutdown."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await platform.close()
+
+    router = Starlette(
+        routes=[
+            *lambda_api.routes(platform),
+            Route("/", _json_protocol, methods=["POST"]),
+            Route("/health", _health, methods=["GET"]),
+        ],
+        exception_handlers={404: _not_found, 405: _not_found},
+        lifespan=lifespan,
+    )
+    router.state.platform = platform
+    invoke = InvokeHandler(platform)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            name = match(scope)
+            if name is not None:
+                await invoke(name, scope, receive, send)
+                return
+        await router(scope, receive, send)
+
+    return app

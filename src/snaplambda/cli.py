@@ -1,0 +1,242 @@
+"""The ``snaplambda`` command: parses arguments, fills a Config, calls the rest."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from .client import Client, ClientError
+from .config import Config, from_environ
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="A self-hosted, AWS-Lambda-compatible function platform for Python.",
+)
+console = Console()
+err = Console(stderr=True)
+
+EndpointOpt = Annotated[
+    Optional[str],  # noqa: UP045 - typer needs Optional at runtime on 3.11
+    typer.Option("--endpoint", envvar="SNAPLAMBDA_ENDPOINT", help="URL of a running server."),
+]
+
+
+def _endpoint(value: str | None) -> str:
+    return value or from_environ().endpoint
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="Interface to listen on.")] = None,  # noqa: UP045
+    port: Annotated[Optional[int], typer.Option(help="Port for all APIs.")] = None,  # noqa: UP045
+    state_dir: Annotated[Optional[Path], typer.Option(help="Where state is kept.")] = None,  # noqa: UP045
+    keep_alive: Annotated[
+        Optional[float], typer.Option(help="Idle seconds before an environment stops.")  # noqa: UP045
+    ] = None,
+    max_concurrency: Annotated[
+        Optional[int], typer.Option(help="Platform-wide concurrent executions.")  # noqa: UP045
+    ] = None,
+    memory_limiter: Annotated[
+        Optional[str], typer.Option(help="auto | cgroup | rlimit | off")  # noqa: UP045
+    ] = None,
+) -> None:
+    """Serve the Lambda API (and friends) on one port."""
+    from .api.server import run
+
+    if memory_limiter not in (None, "auto", "cgroup", "rlimit", "off"):
+        raise _fail(f"--memory-limiter '{memory_limiter}' is not one of auto, cgroup, rlimit, off")
+    config = from_environ().with_overrides(
+        host=host,
+        port=port,
+        state_dir=state_dir,
+        keep_alive_s=keep_alive,
+        max_concurrency=max_concurrency,
+        memory_limiter=memory_limiter,
+    )
+    err.print(f"snaplambda serving on {config.endpoint} (state: {config.state_dir})")
+    run(config)
+
+
+@app.command()
+def deploy(
+    path: Annotated[Path, typer.Argument(help="Code directory or .zip file.")],
+    name: Annotated[Optional[str], typer.Option(help="Function name (default: directory name).")] = None,  # noqa: UP045
+    handler: Annotated[str, typer.Option(help="module.function")] = "app.handler",
+    runtime: Annotated[str, typer.Option(help="python3.11 | python3.12 | python3.13")] = "python3.11",
+    memory: Annotated[int, typer.Option(help="Memory in MB (128-10240).")] = 128,
+    timeout: Annotated[int, typer.Option(help="Timeout in seconds (1-900).")] = 3,
+    env: Annotated[Optional[list[str]], typer.Option(help="KEY=VALUE, repeatable.")] = None,  # noqa: UP045
+    endpoint: EndpointOpt = None,
+) -> None:
+    """Create or update a function from a directory or a zip."""
+    from .packaging.zipdir import read_package
+
+    try:
+        zipped = read_package(path)
+    except FileNotFoundError as exc:
+        raise _fail(str(exc)) from exc
+    variables = {}
+    for item in env or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise _fail(f"--env '{item}' must be KEY=VALUE")
+        variables[key] = value
+    fn_name = name or path.resolve().stem
+    settings = {
+        "Runtime": runtime,
+        "Handler": handler,
+        "MemorySize": memory,
+        "Timeout": timeout,
+        "Environment": {"Variables": variables},
+    }
+    try:
+        with Client(_endpoint(endpoint)) as client:
+            cfg = client.deploy(fn_name, zipped, settings)
+    except ClientError as exc:
+        raise _fail(f"{exc.aws_type}: {exc.message}") from exc
+    except OSError as exc:
+        raise _fail(f"cannot reach {_endpoint(endpoint)}: {exc} (is `snaplambda serve` running?)") from exc
+    console.print(
+        f"deployed [bold]{cfg['FunctionName']}[/bold] ({cfg['Runtime']}, {cfg['MemorySize']} MB, "
+        f"{cfg['Timeout']} s) CodeSha256 {cfg['CodeSha256']}"
+    )
+
+
+@app.command()
+def invoke(
+    name: Annotated[str, typer.Argument(help="Function name or ARN.")],
+    payload: Annotated[str, typer.Option(help="JSON event.")] = "{}",
+    qualifier: Annotated[Optional[str], typer.Option(help="Version or alias.")] = None,  # noqa: UP045
+    log: Annotated[bool, typer.Option("--log/--no-log", help="Show the log tail.")] = True,
+    endpoint: EndpointOpt = None,
+) -> None:
+    """Invoke a function synchronously and print its response."""
+    try:
+        with Client(_endpoint(endpoint)) as client:
+            response = client.invoke(name, payload.encode(), qualifier, tail=log)
+    except ClientError as exc:
+        raise _fail(f"{exc.aws_type}: {exc.message}") from exc
+    except OSError as exc:
+        raise _fail(f"cannot reach {_endpoint(endpoint)}: {exc}") from exc
+    if log and response.log:
+        err.print(response.log.rstrip("\n"), markup=False, highlight=False)
+    sys.stdout.write(response.payload.decode("utf-8", "replace") + "\n")
+    if response.function_error:
+        raise typer.Exit(1)
+
+
+def _parse_since(value: str) -> int:
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    if value and value[-1] in units and value[:-1].isdigit():
+        return int((time.time() - int(value[:-1]) * units[value[-1]]) * 1000)
+    raise typer.BadParameter(f"'{value}' is not a duration like 30s, 10m, 2h or 1d")
+
+
+@app.command()
+def logs(
+    name: Annotated[str, typer.Argument(help="Function name.")],
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new events.")] = False,
+    since: Annotated[Optional[str], typer.Option(help="Only events newer than 30s, 10m, 2h ...")] = None,  # noqa: UP045
+    filter_text: Annotated[Optional[str], typer.Option("--filter", help="Text the event contains.")] = None,  # noqa: UP045
+    endpoint: EndpointOpt = None,
+) -> None:
+    """Print a function's logs (log group /aws/lambda/NAME)."""
+    body: dict[str, object] = {"logGroupName": f"/aws/lambda/{name}"}
+    if since:
+        body["startTime"] = _parse_since(since)
+    if filter_text:
+        body["filterPattern"] = filter_text
+    try:
+        with Client(_endpoint(endpoint)) as client:
+            while True:
+                try:
+                    page = client.logs("FilterLogEvents", body)
+                except ClientError as exc:
+                    if exc.aws_type != "ResourceNotFoundException" or not follow:
+                        raise
+                    page = {"events": []}
+                for event in page["events"]:
+                    stamp = time.strftime("%H:%M:%S", time.gmtime(event["timestamp"] / 1000))
+                    console.print(
+                        f"[dim]{stamp} {event['logStreamName'][-8:]}[/dim] {event['message']}",
+                        highlight=False,
+                        markup=False if "[" in event["message"] else True,
+                    )
+                    body["nextToken"] = event["eventId"]
+                if not follow:
+                    if "nextToken" in page:
+                        body["nextToken"] = page["nextToken"]
+                        continue
+                    return
+                if "nextToken" not in page:
+                    time.sleep(0.5)  # a client polling a server: nothing to wait on locally
+    except ClientError as exc:
+        raise _fail(f"{exc.aws_type}: {exc.message}") from exc
+    except OSError as exc:
+        raise _fail(f"cannot reach {_endpoint(endpoint)}: {exc}") from exc
+    except KeyboardInterrupt:
+        return
+
+
+@app.command()
+def demo(
+    once: Annotated[bool, typer.Option(help="Exit after the table instead of serving.")] = False,
+    port: Annotated[Optional[int], typer.Option(help="Port to serve on.")] = None,  # noqa: UP045
+    state_dir: Annotated[
+        Optional[Path], typer.Option(help="State directory (default: a fresh temporary one).")  # noqa: UP045
+    ] = None,
+) -> None:
+    """Start the embedded platform, deploy the example, invoke it cold and warm."""
+    from .api.server import run
+    from .demo import run_demo
+    from .platform import Platform
+
+    tmp = None
+    if state_dir is None:
+        tmp = tempfile.TemporaryDirectory(prefix="snaplambda-demo-")
+        state_dir = Path(tmp.name)
+    config: Config = from_environ().with_overrides(port=port, state_dir=state_dir)
+
+    async def on_ready(platform: Platform) -> bool:
+        err.print(f"snaplambda serving on {config.endpoint} (limits: {platform.limiter.mechanism})")
+        await run_demo(platform, console)
+        if not once:
+            console.print(
+                f"\nStill serving on {config.endpoint}: try `snaplambda invoke hello "
+                f"--endpoint {config.endpoint}`. Ctrl-C to stop."
+            )
+        return not once
+
+    try:
+        run(config, on_ready)
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    from . import __version__
+
+    console.print(__version__)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

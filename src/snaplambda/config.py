@@ -1,0 +1,100 @@
+"""One typed, frozen configuration object for a platform process.
+
+Explicit arguments (the CLI) win over environment variables, which win over the
+defaults defined here and only here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+MemoryLimiter = Literal["auto", "cgroup", "rlimit", "off"]
+CpuLimiter = Literal["shares", "quota", "off"]
+
+DEFAULT_PORT = 9070
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of one platform process.
+
+    >>> Config(state_dir=Path("/tmp/sl")).endpoint
+    'http://127.0.0.1:9070'
+    """
+
+    state_dir: Path = Path(".snaplambda")
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    region: str = "us-east-1"
+    account_id: str = "123456789012"
+    #: Idle time after which an on-demand environment is shut down (scale to zero).
+    keep_alive_s: float = 600.0
+    #: Platform-wide limit on concurrent executions (AWS's default account limit).
+    max_concurrency: int = 1000
+    #: Limit for on-demand init (the function's own import time), as on Lambda.
+    init_timeout_s: float = 10.0
+    memory_limiter: MemoryLimiter = "auto"
+    #: ``shares`` weights CPU by memory (1,769 MB = one vCPU's weight) but lets an idle
+    #: machine's CPU be used; ``quota`` caps it hard, as Lambda does.
+    cpu_limiter: CpuLimiter = "shares"
+    #: Explicit interpreters per runtime, e.g. {"python3.12": "/opt/py312/bin/python3"}.
+    interpreters: Mapping[str, str] = field(default_factory=dict)
+    #: Bytes of one invocation's log output kept; the rest is counted and dropped.
+    max_log_bytes_per_invoke: int = 1 << 20
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def db_path(self) -> Path:
+        return self.state_dir / "snaplambda.db"
+
+    @property
+    def logs_db_path(self) -> Path:
+        return self.state_dir / "logs.db"
+
+    @property
+    def code_dir(self) -> Path:
+        return self.state_dir / "code"
+
+    @property
+    def runtime_dir(self) -> Path:
+        return self.state_dir / "runtime"
+
+    @property
+    def scratch_dir(self) -> Path:
+        return self.state_dir / "tmp"
+
+    def with_overrides(self, **changes: object) -> Config:
+        """A copy with the given fields replaced (``None`` values are ignored)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
+
+
+def from_environ(environ: Mapping[str, str] | None = None) -> Config:
+    """Defaults overlaid with ``SNAPLAMBDA_*`` variables."""
+    env = os.environ if environ is None else environ
+    cfg = Config()
+    changes: dict[str, object] = {}
+    if "SNAPLAMBDA_STATE_DIR" in env:
+        changes["state_dir"] = Path(env["SNAPLAMBDA_STATE_DIR"])
+    if "SNAPLAMBDA_PORT" in env:
+        changes["port"] = int(env["SNAPLAMBDA_PORT"])
+    if "SNAPLAMBDA_KEEP_ALIVE" in env:
+        changes["keep_alive_s"] = float(env["SNAPLAMBDA_KEEP_ALIVE"])
+    if "SNAPLAMBDA_MAX_CONCURRENCY" in env:
+        changes["max_concurrency"] = int(env["SNAPLAMBDA_MAX_CONCURRENCY"])
+    if "SNAPLAMBDA_MEMORY_LIMITER" in env:
+        changes["memory_limiter"] = env["SNAPLAMBDA_MEMORY_LIMITER"]
+    interpreters = {
+        f"python3.{key.rsplit('_', 1)[-1]}": value
+        for key, value in env.items()
+        if key.startswith("SNAPLAMBDA_PYTHON3_")
+    }
+    if interpreters:
+        changes["interpreters"] = interpreters
+    return cfg.with_overrides(**changes)

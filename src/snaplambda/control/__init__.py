@@ -1,0 +1,1 @@
+"""The control plane: functions and their configuration, and the store behind them."""

@@ -1,0 +1,51 @@
+"""Errors of the control plane.
+
+ControlError
+ +-- ResourceNotFound        the function (or version) does not exist
+ +-- ResourceConflict        it exists already, or is in a state that forbids the call
+ +-- InvalidParameterValue   a field's value is not allowed (names field, value, range)
+ +-- PreconditionFailed      a RevisionId did not match
+ +-- ValidationError         a value broke a model constraint (range, pattern, enum)
+
+Each carries the AWS error name and HTTP status the API boundary uses.
+"""
+
+from __future__ import annotations
+
+
+class ControlError(Exception):
+    """Root of control-plane errors."""
+
+    aws_type = "ServiceException"
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ResourceNotFound(ControlError):
+    aws_type = "ResourceNotFoundException"
+    status = 404
+
+
+class ResourceConflict(ControlError):
+    aws_type = "ResourceConflictException"
+    status = 409
+
+
+class InvalidParameterValue(ControlError):
+    aws_type = "InvalidParameterValueException"
+    status = 400
+
+
+class PreconditionFailed(ControlError):
+    aws_type = "PreconditionFailedException"
+    status = 412
+
+
+class ValidationError(ControlError):
+    """A value broke a constraint of the API model (range, pattern, enum)."""
+
+    aws_type = "ValidationException"
+    status = 400

@@ -1,0 +1,154 @@
+"""Functions: create, read, update and delete, with validation and the code store.
+
+The service keeps every function's configuration in memory (the invoke path never
+touches the store) and writes through to the :class:`~.store.Store`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from ..packaging.codestore import CodeRef, CodeStore
+from . import validation
+from .arns import function_arn
+from .errors import InvalidParameterValue, PreconditionFailed, ResourceConflict, ResourceNotFound
+from .models import LATEST, FunctionConfig, aws_timestamp
+from .store import Store
+
+ChangeListener = Callable[[FunctionConfig | None, str], None]
+"""Called with (new config or None when deleted, function name) after every change."""
+
+
+def decode_zip(code: object) -> bytes:
+    """The zip bytes of a ``Code`` (or ``ZipFile``) value, base64 in JSON as boto3 sends."""
+    zipped = code.get("ZipFile") if isinstance(code, Mapping) else code
+    if isinstance(code, Mapping) and zipped is None:
+        others = ", ".join(sorted(k for k in code if k != "ZipFile")) or "nothing"
+        raise InvalidParameterValue(
+            f"Code must contain 'ZipFile' (got {others}); snaplambda does not read code "
+            "from S3 buckets or image URIs"
+        )
+    if not isinstance(zipped, str):
+        raise InvalidParameterValue("Value at 'code.zipFile' must be a base64 string")
+    try:
+        return base64.b64decode(zipped, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidParameterValue(f"Value at 'code.zipFile' is not valid base64: {exc}") from exc
+
+
+class FunctionService:
+    """The functions of one platform."""
+
+    def __init__(self, store: Store, code: CodeStore, region: str, account: str) -> None:
+        self.region = region
+        self.account = account
+        self._store = store
+        self._code = code
+        self._latest: dict[str, FunctionConfig] = {
+            cfg.name: cfg for cfg in store.list_functions(LATEST)
+        }
+        self._listeners: list[ChangeListener] = []
+
+    def subscribe(self, listener: ChangeListener) -> None:
+        """Be told of every change to a function."""
+        self._listeners.append(listener)
+
+    def _save(self, config: FunctionConfig) -> FunctionConfig:
+        config = replace(config, last_modified=aws_timestamp(), revision_id=str(uuid.uuid4()))
+        self._store.put_function(config)
+        self._latest[config.name] = config
+        for listener in self._listeners:
+            listener(config, config.name)
+        return config
+
+    def get(self, name: str, version: str = LATEST) -> FunctionConfig:
+        """The configuration of a function version, or :class:`ResourceNotFound`."""
+        config = self._latest.get(name) if version == LATEST else None
+        if config is None and version != LATEST:
+            config = self._store.get_function(name, version)
+        if config is None:
+            raise ResourceNotFound(f"Function not found: {self._describe(name, version)}")
+        return config
+
+    def find(self, name: str) -> FunctionConfig | None:
+        return self._latest.get(name)
+
+    def list(self) -> list[FunctionConfig]:
+        return sorted(self._latest.values(), key=lambda c: c.name)
+
+    def create(self, body: Mapping[str, Any]) -> FunctionConfig:
+        """CreateFunction: validate everything, then store code and configuration."""
+        name = validation.validate_name(body.get("FunctionName"))
+        if body.get("PackageType", "Zip") != "Zip":
+            raise InvalidParameterValue(
+                f"Value '{body.get('PackageType')}' at 'packageType' is not supported yet: "
+                "only 'Zip' packages"
+            )
+        for required in ("Runtime", "Handler"):
+            if not body.get(required):
+                raise InvalidParameterValue(
+                    "Runtime and Handler are mandatory parameters for functions created "
+                    f"with deployment packages (missing: {required})"
+                )
+        if body.get("Publish"):
+            raise InvalidParameterValue(
+                "Publish=true is not supported yet: versions come with the control-plane work"
+            )
+        changes = validation.config_changes(body)
+        if "Code" not in body:
+            raise InvalidParameterValue("Code is a mandatory parameter of CreateFunction")
+        zipped = decode_zip(body["Code"])
+        if name in self._latest:
+            raise ResourceConflict(f"Function already exist: {name}")
+        ref = self._code.put(zipped)
+        config = FunctionConfig(
+            name=name,
+            code_key=ref.key,
+            code_sha256=ref.sha256_b64,
+            code_size=ref.size,
+            **changes,
+        )
+        return self._save(config)
+
+    def update_code(self, name: str, body: Mapping[str, Any]) -> FunctionConfig:
+        """UpdateFunctionCode from ``ZipFile``."""
+        current = self.get(name)
+        self._check_revision(current, body)
+        ref: CodeRef = self._code.put(decode_zip(body.get("ZipFile")))
+        return self._save(
+            replace(current, code_key=ref.key, code_sha256=ref.sha256_b64, code_size=ref.size)
+        )
+
+    def update_configuration(self, name: str, body: Mapping[str, Any]) -> FunctionConfig:
+        """UpdateFunctionConfiguration: only the fields given change."""
+        current = self.get(name)
+        self._check_revision(current, body)
+        return self._save(replace(current, **validation.config_changes(body)))
+
+    def delete(self, name: str) -> None:
+        self.get(name)
+        self._store.delete_function(name)
+        del self._latest[name]
+        for listener in self._listeners:
+            listener(None, name)
+
+    def reserved_concurrency(self, name: str) -> int | None:
+        doc = self._store.get_setting(name, "concurrency")
+        return None if doc is None else int(doc["ReservedConcurrentExecutions"])
+
+    @staticmethod
+    def _check_revision(current: FunctionConfig, body: Mapping[str, Any]) -> None:
+        wanted = body.get("RevisionId")
+        if wanted and wanted != current.revision_id:
+            raise PreconditionFailed(
+                "The Revision Id provided does not match the latest Revision Id. Call the "
+                "GetFunction/GetAlias API to retrieve the latest Revision Id"
+            )
+
+    def _describe(self, name: str, version: str) -> str:
+        return function_arn(self.region, self.account, name, version)

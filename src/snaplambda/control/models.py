@@ -1,0 +1,87 @@
+"""The function model: one immutable record per function version."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .arns import function_arn
+from .limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, EPHEMERAL_MIN_MB
+
+LATEST = "$LATEST"
+
+
+def aws_timestamp(epoch: float | None = None) -> str:
+    """Lambda's ``LastModified`` format, e.g. ``2026-11-26T18:01:02.345+0000``."""
+    epoch = time.time() if epoch is None else epoch
+    millis = int(epoch * 1000) % 1000
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{millis:03d}+0000"
+
+
+@dataclass(frozen=True)
+class FunctionConfig:
+    """Configuration and code identity of one function version."""
+
+    name: str
+    runtime: str
+    handler: str
+    code_key: str
+    """Hex SHA-256 of the zip: the key of the extracted code in the code store."""
+    code_sha256: str
+    """Base64 SHA-256 of the zip, as Lambda reports ``CodeSha256``."""
+    code_size: int
+    version: str = LATEST
+    memory_size: int = DEFAULT_MEMORY_MB
+    timeout: int = DEFAULT_TIMEOUT_S
+    ephemeral_storage: int = EPHEMERAL_MIN_MB
+    environment: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+    role: str = "arn:aws:iam::123456789012:role/snaplambda"
+    architectures: tuple[str, ...] = ("x86_64",)
+    last_modified: str = field(default_factory=aws_timestamp)
+    revision_id: str = ""
+    state: str = "Active"
+    last_update_status: str = "Successful"
+
+    def to_doc(self) -> dict[str, Any]:
+        """A JSON-ready dict for the store."""
+        doc = asdict(self)
+        doc["architectures"] = list(self.architectures)
+        return doc
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> FunctionConfig:
+        known = {k: v for k, v in doc.items() if k in cls.__dataclass_fields__}
+        known["architectures"] = tuple(known.get("architectures", ("x86_64",)))
+        return cls(**known)
+
+    def arn(self, region: str, account: str, qualified: bool = False) -> str:
+        return function_arn(region, account, self.name, self.version if qualified else None)
+
+    def to_aws(self, region: str, account: str) -> dict[str, Any]:
+        """The ``FunctionConfiguration`` shape of Lambda's API."""
+        return {
+            "FunctionName": self.name,
+            "FunctionArn": self.arn(region, account, qualified=self.version != LATEST),
+            "Runtime": self.runtime,
+            "Role": self.role,
+            "Handler": self.handler,
+            "CodeSize": self.code_size,
+            "Description": self.description,
+            "Timeout": self.timeout,
+            "MemorySize": self.memory_size,
+            "LastModified": self.last_modified,
+            "CodeSha256": self.code_sha256,
+            "Version": self.version,
+            "Environment": {"Variables": dict(self.environment)},
+            "TracingConfig": {"Mode": "PassThrough"},
+            "RevisionId": self.revision_id,
+            "State": self.state,
+            "LastUpdateStatus": self.last_update_status,
+            "PackageType": "Zip",
+            "Architectures": list(self.architectures),
+            "EphemeralStorage": {"Size": self.ephemeral_storage},
+            "LoggingConfig": {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{self.name}"},
+            "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
+        }

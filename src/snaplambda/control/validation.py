@@ -1,0 +1,178 @@
+"""Pure validation of function configuration as sent to Lambda's API.
+
+Every failure names the field, the value and what is allowed.  Constraint
+violations of the API model are ``ValidationException`` (as AWS answers them);
+semantic ones are ``InvalidParameterValueException``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from . import limits
+from .errors import InvalidParameterValue, ValidationError
+
+_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+_ENV_KEY = re.compile(r"^[a-zA-Z]([a-zA-Z0-9_])+$")
+_HANDLER = re.compile(r"^[^\s]+$")
+
+
+def _constraint(field: str, value: object, constraint: str) -> ValidationError:
+    return ValidationError(
+        f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
+        f"constraint: {constraint}"
+    )
+
+
+def _int_in_range(field: str, value: object, low: int, high: int, unit: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _constraint(field, value, f"Member must be an integer from {low} to {high} {unit}")
+    if value < low:
+        raise _constraint(
+            field,
+            value,
+            f"Member must have value greater than or equal to {low} (allowed: {low}-{high} {unit})",
+        )
+    if value > high:
+        raise _constraint(
+            field,
+            value,
+            f"Member must have value less than or equal to {high} (allowed: {low}-{high} {unit})",
+        )
+    return value
+
+
+def validate_name(name: object) -> str:
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise _constraint(
+            "functionName",
+            name,
+            "Member must satisfy regular expression pattern: [a-zA-Z0-9-_]{1,64} "
+            "(1-64 letters, digits, hyphens or underscores)",
+        )
+    return name
+
+
+def validate_runtime(runtime: object) -> str:
+    if runtime not in limits.SUPPORTED_RUNTIMES:
+        raise InvalidParameterValue(
+            f"Value '{runtime}' at 'runtime' is not supported: snaplambda runs "
+            f"{', '.join(limits.SUPPORTED_RUNTIMES)}"
+        )
+    assert isinstance(runtime, str)
+    return runtime
+
+
+def validate_handler(handler: object) -> str:
+    if (
+        not isinstance(handler, str)
+        or not _HANDLER.match(handler)
+        or len(handler) > limits.HANDLER_MAX_LEN
+    ):
+        raise _constraint(
+            "handler",
+            handler,
+            f"Member must be 1-{limits.HANDLER_MAX_LEN} characters without whitespace, "
+            "like 'module.function'",
+        )
+    return handler
+
+
+def validate_memory(value: object) -> int:
+    return _int_in_range("memorySize", value, limits.MEMORY_MIN_MB, limits.MEMORY_MAX_MB, "MB")
+
+
+def validate_timeout(value: object) -> int:
+    return _int_in_range("timeout", value, limits.TIMEOUT_MIN_S, limits.TIMEOUT_MAX_S, "seconds")
+
+
+def validate_ephemeral(value: object) -> int:
+    size = value.get("Size") if isinstance(value, Mapping) else value
+    return _int_in_range(
+        "ephemeralStorage.size", size, limits.EPHEMERAL_MIN_MB, limits.EPHEMERAL_MAX_MB, "MB"
+    )
+
+
+def validate_environment(value: object) -> dict[str, str]:
+    """Check ``Environment`` (``{"Variables": {...}}``) and return the variables."""
+    if value is None:
+        return {}
+    variables = value.get("Variables", {}) if isinstance(value, Mapping) else None
+    if not isinstance(variables, Mapping):
+        raise InvalidParameterValue(
+            f"Value '{value}' at 'environment' is not allowed: expected "
+            '{"Variables": {"NAME": "value", ...}}'
+        )
+    size = 0
+    for key, val in variables.items():
+        if not isinstance(key, str) or not _ENV_KEY.match(key):
+            raise _constraint(
+                "environment.variables",
+                key,
+                "Member must have keys that start with a letter followed by letters, "
+                "digits or underscores",
+            )
+        if not isinstance(val, str):
+            raise InvalidParameterValue(
+                f"Value '{val}' of environment variable '{key}' is not allowed: values "
+                "must be strings"
+            )
+        size += len(key.encode()) + len(val.encode())
+    reserved = sorted(k for k in variables if k in limits.RESERVED_ENV_KEYS)
+    if reserved:
+        raise InvalidParameterValue(
+            "Lambda was unable to configure your environment variables because the "
+            "environment variables you have provided contains reserved keys that are "
+            f"currently not supported for modification. Reserved keys used in this request: "
+            f"{', '.join(reserved)}"
+        )
+    if size > limits.ENV_VARS_MAX_BYTES:
+        raise InvalidParameterValue(
+            f"Lambda was unable to configure your environment variables because the "
+            f"environment variables you have provided exceeded the 4KB limit. "
+            f"String measured: {size} bytes (allowed: {limits.ENV_VARS_MAX_BYTES})"
+        )
+    return dict(variables)
+
+
+def validate_description(value: object) -> str:
+    if not isinstance(value, str) or len(value) > limits.DESCRIPTION_MAX_LEN:
+        raise _constraint(
+            "description", value, f"Member must have length less than or equal to "
+            f"{limits.DESCRIPTION_MAX_LEN}"
+        )
+    return value
+
+
+#: API field -> (model field, validator)
+_FIELDS: dict[str, tuple[str, Any]] = {
+    "Runtime": ("runtime", validate_runtime),
+    "Handler": ("handler", validate_handler),
+    "MemorySize": ("memory_size", validate_memory),
+    "Timeout": ("timeout", validate_timeout),
+    "EphemeralStorage": ("ephemeral_storage", validate_ephemeral),
+    "Environment": ("environment", validate_environment),
+    "Description": ("description", validate_description),
+    "Role": ("role", lambda v: str(v)),
+}
+
+
+def config_changes(body: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate the configuration fields present in a request body.
+
+    Returns model-field -> value for each field given; absent fields are left out.
+    """
+    changes: dict[str, Any] = {}
+    for api_field, (model_field, validator) in _FIELDS.items():
+        if api_field in body and body[api_field] is not None:
+            changes[model_field] = validator(body[api_field])
+    if "Architectures" in body and body["Architectures"] is not None:
+        arch = body["Architectures"]
+        if arch not in (["x86_64"], ["arm64"]):
+            raise _constraint(
+                "architectures", arch, "Member must be ['x86_64'] or ['arm64']"
+            )
+        changes["architectures"] = tuple(arch)
+    return changes

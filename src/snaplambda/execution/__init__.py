@@ -1,0 +1,1 @@
+"""Execution environments, their limits, the pool and scheduler."""

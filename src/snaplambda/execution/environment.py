@@ -1,0 +1,490 @@
+"""One execution environment: a bootstrap process serving one invocation at a time.
+
+Lifecycle::
+
+    STARTING --init ok--> IDLE <--> BUSY
+        |                  |         |
+        +------------------+---------+--> DEAD   (init error, timeout, crash, shutdown)
+
+The environment owns its process, control channel, output pipes and scratch
+directory, frames each invocation's log with START/END/REPORT, and turns every way a
+function can misbehave into Lambda's error for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+import orjson
+
+from ..control.limits import SYNC_PAYLOAD_MAX_BYTES
+from ..observability import platform_lines as lines
+from ..runtime.frames import PREFIX, decode_prefix, encode
+from .limits import LimitHandle
+from .process import describe_exit
+from .spawn import EnvironmentSpec, Spawned
+
+LogSink = Callable[[str, str, int, str], None]
+"""(log group, log stream, timestamp ms, message) -> None; must not block."""
+
+_MAX_LINE = 256 * 1024
+_TAIL_BYTES = 4096
+
+
+class EnvState(Enum):
+    STARTING = "starting"
+    IDLE = "idle"
+    BUSY = "busy"
+    DEAD = "dead"
+
+
+_ALLOWED = {
+    EnvState.STARTING: {EnvState.IDLE, EnvState.DEAD},
+    EnvState.IDLE: {EnvState.BUSY, EnvState.DEAD},
+    EnvState.BUSY: {EnvState.IDLE, EnvState.DEAD},
+    EnvState.DEAD: set(),
+}
+
+
+class IllegalTransition(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class InitTiming:
+    """The three phases of a cold start, in milliseconds."""
+
+    create_ms: float
+    runtime_ms: float
+    function_ms: float
+
+    @property
+    def init_duration_ms(self) -> float:
+        """What Lambda reports as Init Duration: runtime start plus function init."""
+        return self.runtime_ms + self.function_ms
+
+
+@dataclass(frozen=True, slots=True)
+class InitResult:
+    ok: bool
+    timing: InitTiming
+    error: dict[str, Any] | None = None
+    status: str = "success"
+
+
+@dataclass(frozen=True, slots=True)
+class InvokeRequest:
+    request_id: str
+    payload: bytes
+    invoked_arn: str
+    trace_id: str
+    client_context: dict[str, Any] | None = None
+    identity: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class InvokeResult:
+    payload: bytes
+    error_type: str | None
+    """Set when the function failed (the API answers X-Amz-Function-Error: Unhandled)."""
+    duration_ms: float
+    report: lines.Report
+    log_lines: list[str]
+    reusable: bool
+
+    def log_tail(self) -> bytes:
+        """The last 4 KB of the invocation's log, as ``X-Amz-Log-Result`` carries it."""
+        text = "\n".join(self.log_lines).encode() + b"\n"
+        return text[-_TAIL_BYTES:]
+
+
+class _Capture:
+    """Log lines of one phase, bounded in bytes."""
+
+    __slots__ = ("budget", "dropped", "lines")
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.dropped = 0
+        self.lines: list[str] = []
+
+
+class _Control(asyncio.Protocol):
+    """Frame parser for the control socket.
+
+    Frames that arrive before anyone waits for them are queued, never dropped: the
+    bootstrap may finish init before the platform has attached its transport.
+    """
+
+    def __init__(self) -> None:
+        self.buffer = bytearray()
+        self.frames: deque[tuple[dict[str, Any], bytes]] = deque()
+        self.waiter: asyncio.Future[tuple[dict[str, Any], bytes]] | None = None
+        self.closed = False
+
+    def data_received(self, data: bytes) -> None:
+        buf = self.buffer
+        buf += data
+        while len(buf) >= PREFIX.size:
+            head_len, body_len = decode_prefix(bytes(buf[: PREFIX.size]))
+            end = PREFIX.size + head_len + body_len
+            if len(buf) < end:
+                return
+            header = orjson.loads(bytes(buf[PREFIX.size : PREFIX.size + head_len]))
+            body = bytes(buf[PREFIX.size + head_len : end])
+            del buf[:end]
+            waiter, self.waiter = self.waiter, None
+            if waiter is not None and not waiter.done():
+                waiter.set_result((header, body))
+            else:
+                self.frames.append((header, body))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(ConnectionError("control channel closed"))
+
+    def expect(
+        self, loop: asyncio.AbstractEventLoop
+    ) -> asyncio.Future[tuple[dict[str, Any], bytes]]:
+        """A future for the next frame (already resolved if one is queued)."""
+        fut: asyncio.Future[tuple[dict[str, Any], bytes]] = loop.create_future()
+        if self.frames:
+            fut.set_result(self.frames.popleft())
+        elif self.closed:
+            fut.set_exception(ConnectionError("control channel closed"))
+        else:
+            self.waiter = fut
+        return fut
+
+
+class Environment:
+    """A running (or dead) execution environment of one function version."""
+
+    def __init__(
+        self,
+        spec: EnvironmentSpec,
+        spawned: Spawned,
+        limit: LimitHandle,
+        log_sink: LogSink,
+        loop: asyncio.AbstractEventLoop,
+        log_budget: int,
+    ) -> None:
+        self.spec = spec
+        self.id = spec.env_id
+        self.config = spec.config
+        self.process = spawned.process
+        self._spawned = spawned
+        self._limit = limit
+        self._sink = log_sink
+        self._loop = loop
+        self._log_budget = log_budget
+        self._capture = _Capture(log_budget)
+        self._partial: dict[int, bytearray] = {spawned.stdout: bytearray(), spawned.stderr: bytearray()}
+        self._control = _Control()
+        self._transport: asyncio.Transport | None = None
+        self.state = EnvState.STARTING
+        self.init_timing: InitTiming | None = None
+        self._pending_init_ms: float | None = None
+        self.invocations = 0
+        self.maxrss_kb = 0
+        self.idle_since = time.monotonic()
+        self.retired = False
+        """Set when the function changed: the environment must not be reused."""
+        self._timed_out = False
+        for fd in (spawned.stdout, spawned.stderr):
+            loop.add_reader(fd, self._on_output, fd)
+
+    # -- state ---------------------------------------------------------------
+
+    def _to(self, state: EnvState) -> None:
+        if state not in _ALLOWED[self.state]:
+            raise IllegalTransition(f"environment {self.id}: {self.state.value} -> {state.value}")
+        self.state = state
+
+    @property
+    def alive(self) -> bool:
+        return self.state is not EnvState.DEAD
+
+    # -- logs ----------------------------------------------------------------
+
+    def log(self, message: str) -> None:
+        """Write a platform line to this environment's stream (never dropped)."""
+        self._sink(self.spec.log_group, self.spec.log_stream, int(time.time() * 1000), message)
+        self._capture.lines.append(message)
+
+    def _emit(self, text: str) -> None:
+        cap = self._capture
+        size = len(text) + 1
+        if size > cap.budget:
+            cap.dropped += size
+            cap.budget = 0
+            return
+        cap.budget -= size
+        cap.lines.append(text)
+        self._sink(self.spec.log_group, self.spec.log_stream, int(time.time() * 1000), text)
+
+    def _on_output(self, fd: int) -> None:
+        self._read_output(fd)
+
+    def _read_output(self, fd: int) -> None:
+        partial = self._partial.get(fd)
+        if partial is None:
+            return
+        while True:
+            try:
+                chunk = os.read(fd, 1 << 16)
+            except BlockingIOError:
+                return
+            except OSError:
+                chunk = b""
+            if not chunk:
+                self._close_output(fd)
+                return
+            if self._capture.budget <= 0:
+                # Flooding past the budget: count and discard without parsing lines.
+                self._capture.dropped += len(chunk)
+                continue
+            partial += chunk
+            *complete, rest = partial.split(b"\n")
+            for raw in complete:
+                self._emit(raw[:_MAX_LINE].decode("utf-8", "replace"))
+            if len(rest) > _MAX_LINE:
+                self._emit(bytes(rest[:_MAX_LINE]).decode("utf-8", "replace"))
+                rest = b""
+            partial[:] = rest
+
+    def _drain_output(self) -> None:
+        for fd in list(self._partial):
+            self._read_output(fd)
+
+    def _flush_partial(self) -> None:
+        for fd, partial in self._partial.items():
+            if partial:
+                self._emit(bytes(partial).decode("utf-8", "replace"))
+                partial.clear()
+
+    def _close_output(self, fd: int) -> None:
+        if self._partial.pop(fd, None) is not None:
+            self._loop.remove_reader(fd)
+            os.close(fd)
+
+    def _new_capture(self) -> _Capture:
+        cap, self._capture = self._capture, _Capture(self._log_budget)
+        if cap.dropped:
+            self.log(
+                f"[snaplambda] {cap.dropped} bytes of output dropped: over the "
+                f"{self._log_budget}-byte limit per invocation"
+            )
+        return cap
+
+    # -- init ----------------------------------------------------------------
+
+    async def initialize(self, init_timeout_s: float) -> InitResult:
+        """Wait for the bootstrap to load the handler; log INIT lines."""
+        interp = self.spec.interpreter
+        self.log(lines.init_start_line(interp.runtime_version, interp.runtime_version_arn(self.spec.region)))
+        transport, _ = await self._loop.create_unix_connection(
+            lambda: self._control, sock=self._spawned.control
+        )
+        self._transport = transport
+        waiter = self._control.expect(self._loop)
+        timer = self._loop.call_later(init_timeout_s, self._on_deadline)
+        try:
+            header, body = await waiter
+        except ConnectionError:
+            header, body = {}, b""
+        finally:
+            timer.cancel()
+        now = time.monotonic_ns()
+        sp = self._spawned
+        create_ms = (sp.t_created_ns - sp.t_begin_ns) / 1e6
+        if header.get("t") == "init":
+            timing = InitTiming(
+                create_ms,
+                (header["t_runtime_ns"] - sp.t_created_ns) / 1e6,
+                (header["t_done_ns"] - header["t_runtime_ns"]) / 1e6,
+            )
+        else:
+            timing = InitTiming(create_ms, (now - sp.t_created_ns) / 1e6, 0.0)
+        self.init_timing = timing
+        if header.get("ok"):
+            self._pending_init_ms = timing.init_duration_ms
+            self._to(EnvState.IDLE)
+            return InitResult(True, timing)
+        if self._timed_out:
+            status = "timeout"
+            error = {
+                "errorType": "Runtime.Unknown",
+                "errorMessage": f"Init phase timed out after {init_timeout_s:.2f} seconds",
+            }
+        elif header.get("t") == "init":
+            status, error = "error", orjson.loads(body)
+        else:
+            status, error = "error", await self._exit_error()
+        self._drain_output()
+        self._flush_partial()
+        self.log(lines.init_report_line(timing.init_duration_ms, status, error.get("errorType")))
+        await self.shutdown()
+        return InitResult(False, timing, error, status)
+
+    # -- invoke ----------------------------------------------------------------
+
+    def _on_deadline(self) -> None:
+        self._timed_out = True
+        self.kill()
+
+    async def invoke(self, request: InvokeRequest, deadline_ms: int, init_error: InitResult | None = None) -> InvokeResult:
+        """Run one invocation; never raises for anything the function does."""
+        rid = request.request_id
+        cfg = self.config
+        self._new_capture()
+        if self.state is EnvState.IDLE:
+            self._to(EnvState.BUSY)
+        self.invocations += 1
+        self.log(lines.start_line(rid, cfg.version))
+        t0 = time.perf_counter()
+        reusable = True
+        if init_error is not None:
+            error = dict(init_error.error or {})
+            error.setdefault("requestId", rid) if "stackTrace" in error else None
+            payload = orjson.dumps(error)
+            error_type: str | None = error.get("errorType", "Runtime.Unknown")
+            status: str | None = init_error.status
+            reusable = False
+            duration_ms = 0.0
+        else:
+            payload, error_type, status, reusable = await self._run(request, deadline_ms)
+            duration_ms = (time.perf_counter() - t0) * 1000
+        self._drain_output()
+        self._flush_partial()
+        if status == "timeout":
+            self.log(f"{lines_ts()} {rid} Task timed out after {cfg.timeout:.2f} seconds")
+        self.log(lines.end_line(rid))
+        init_ms, self._pending_init_ms = self._pending_init_ms, None
+        report = lines.Report(
+            request_id=rid,
+            duration_ms=duration_ms,
+            memory_size_mb=cfg.memory_size,
+            max_memory_used_mb=max(1, -(-self.maxrss_kb // 1024)) if self.maxrss_kb else cfg.memory_size if status else 1,
+            init_duration_ms=init_ms if init_error is None else (init_error.timing.init_duration_ms),
+            status=status,
+            error_type=error_type if status else None,
+        )
+        self.log(report.line())
+        cap = self._new_capture()
+        if reusable and self.state is EnvState.BUSY:
+            self._to(EnvState.IDLE)
+            self.idle_since = time.monotonic()
+        return InvokeResult(payload, error_type, duration_ms, report, cap.lines, reusable and self.alive)
+
+    async def _run(self, request: InvokeRequest, deadline_ms: int) -> tuple[bytes, str | None, str | None, bool]:
+        """(payload, error type, REPORT status, reusable)."""
+        rid = request.request_id
+        header = {
+            "t": "invoke",
+            "id": rid,
+            "deadline_ms": deadline_ms,
+            "arn": request.invoked_arn,
+            "trace": request.trace_id,
+            "client_context": request.client_context,
+            "identity": request.identity,
+        }
+        waiter = self._control.expect(self._loop)
+        assert self._transport is not None
+        self._transport.write(encode(header, request.payload))
+        timer = self._loop.call_at(
+            self._loop.time() + max(0.0, deadline_ms / 1000 - time.time()), self._on_deadline
+        )
+        try:
+            reply, body = await waiter
+        except ConnectionError:
+            reply, body = {}, b""
+        finally:
+            timer.cancel()
+        if reply.get("t") == "result":
+            self.maxrss_kb = max(self.maxrss_kb, int(reply.get("maxrss_kb", 0)))
+            if len(body) > SYNC_PAYLOAD_MAX_BYTES:
+                error = {
+                    "errorMessage": "Response payload size exceeded maximum allowed payload "
+                    f"size ({SYNC_PAYLOAD_MAX_BYTES} bytes).",
+                    "errorType": "Function.ResponseSizeTooLarge",
+                }
+                return orjson.dumps(error), error["errorType"], "error", True
+            if reply.get("ok"):
+                return body, None, None, True
+            error_type = orjson.loads(body).get("errorType", "Unhandled")
+            if reply.get("fatal"):
+                await self.shutdown()
+                return body, error_type, "error", False
+            return body, error_type, None, True
+        # The process died or was killed mid-invocation.
+        if self._timed_out:
+            await self.shutdown()
+            error = {
+                "errorType": "Sandbox.Timedout",
+                "errorMessage": f"RequestId: {rid} Error: Task timed out after "
+                f"{self.config.timeout:.2f} seconds",
+            }
+            return orjson.dumps(error), error["errorType"], "timeout", False
+        error = await self._exit_error(rid)
+        self.log(f"RequestId: {rid} {error['errorMessage'].split(' ', 2)[-1]}")
+        self.log(error["errorType"])
+        await self.shutdown()
+        return orjson.dumps(error), error["errorType"], "error", False
+
+    async def _exit_error(self, request_id: str | None = None) -> dict[str, Any]:
+        """Lambda's error for a runtime that exited: ExitError or OutOfMemory."""
+        try:
+            code = await self.process.wait(timeout=2.0)
+        except TimeoutError:
+            self.kill()
+            code = await self.process.wait()
+        oom = self._limit.oom_killed()
+        prefix = f"RequestId: {request_id} " if request_id else ""
+        return {
+            "errorType": "Runtime.OutOfMemory" if oom else "Runtime.ExitError",
+            "errorMessage": f"{prefix}Error: Runtime exited with error: {describe_exit(code)}",
+        }
+
+    # -- shutdown --------------------------------------------------------------
+
+    def kill(self) -> None:
+        """Kill the process, its group and anything else in its cgroup."""
+        self.process.kill()
+        self._limit.kill_all()
+
+    async def shutdown(self) -> None:
+        """Stop the environment and free everything it holds (idempotent)."""
+        if self.state is EnvState.DEAD:
+            return
+        self.state = EnvState.DEAD
+        self.kill()
+        with contextlib.suppress(TimeoutError):
+            await self.process.wait(timeout=5.0)
+        self._drain_output()
+        self._flush_partial()
+        for fd in list(self._partial):
+            self._close_output(fd)
+        if self._transport is not None:
+            self._transport.close()
+        else:
+            self._spawned.control.close()
+        self._limit.release()
+        shutil.rmtree(self.spec.scratch_dir, ignore_errors=True)
+
+
+def lines_ts() -> str:
+    """ISO-8601 UTC timestamp with milliseconds, as Lambda prints before a timeout."""
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"

@@ -1,0 +1,39 @@
+"""Errors of the execution layer.
+
+ExecutionError
+ +-- RuntimeUnavailable   no local interpreter for the function's runtime
+ +-- Throttled            no concurrency left (TooManyRequestsException, 429)
+ +-- PlatformStopping     the platform is shutting down
+"""
+
+from __future__ import annotations
+
+
+class ExecutionError(Exception):
+    """Root of execution errors."""
+
+    aws_type = "ServiceException"
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class RuntimeUnavailable(ExecutionError):
+    aws_type = "InvalidRuntimeException"
+    status = 502
+
+
+class Throttled(ExecutionError):
+    aws_type = "TooManyRequestsException"
+    status = 429
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("Rate Exceeded.")
+        self.reason = reason
+
+
+class PlatformStopping(ExecutionError):
+    aws_type = "ServiceException"
+    status = 503

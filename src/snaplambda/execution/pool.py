@@ -1,0 +1,224 @@
+"""The pool of execution environments across all functions.
+
+It reuses an idle environment of the right function version when one exists (the
+most recently used first, so the rest can age out), starts a new one when all are
+busy, throttles past the concurrency limits, and shuts idle environments down after
+the keep-alive.  Cold starts run concurrently: nothing here holds a lock across an
+``await``, so a slow init of one function never delays another's invokes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+
+from ..config import Config
+from ..control.models import FunctionConfig
+from .environment import Environment, InitResult, InvokeRequest, InvokeResult, LogSink
+from .errors import ExecutionError, PlatformStopping, Throttled
+from .limits import Limiter
+from .runtimes import Interpreter, RuntimeResolver
+from .scheduler import ConcurrencyState, KeepAlivePolicy
+from .spawn import EnvironmentSpec, Spawner
+
+Key = tuple[str, str]
+
+
+@dataclass
+class PoolStats:
+    cold_starts: int = 0
+    warm_starts: int = 0
+    throttles: int = 0
+    by_function: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def log_stream_name(version: str, env_id: str, now: float | None = None) -> str:
+    """``YYYY/MM/DD/[<version>]<32 hex>`` as Lambda names an environment's stream."""
+    day = time.strftime("%Y/%m/%d", time.gmtime(now))
+    return f"{day}/[{version}]{env_id}"
+
+
+class EnvironmentPool:
+    """All environments of a platform and the rules for reusing them."""
+
+    def __init__(
+        self,
+        config: Config,
+        resolver: RuntimeResolver,
+        limiter: Limiter,
+        spawner: Spawner,
+        keep_alive: KeepAlivePolicy,
+        log_sink: LogSink,
+    ) -> None:
+        self.config = config
+        self.resolver = resolver
+        self.limiter = limiter
+        self.spawner = spawner
+        self.keep_alive = keep_alive
+        self._sink = log_sink
+        self.concurrency = ConcurrencyState(limit=config.max_concurrency)
+        self.stats = PoolStats()
+        self._idle: dict[Key, list[Environment]] = {}
+        self._expiry: dict[str, asyncio.TimerHandle] = {}
+        self._envs: dict[str, Environment] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closing = False
+
+    # -- queries -----------------------------------------------------------
+
+    def environments(self, function: str | None = None) -> list[Environment]:
+        return [e for e in self._envs.values() if function is None or e.config.name == function]
+
+    def idle_count(self, function: str) -> int:
+        return sum(len(v) for k, v in self._idle.items() if k[0] == function)
+
+    # -- invoke --------------------------------------------------------------
+
+    async def invoke(self, cfg: FunctionConfig, request: InvokeRequest) -> tuple[InvokeResult, bool]:
+        """Run ``request`` on an environment of ``cfg``; returns (result, cold start)."""
+        if self._closing:
+            raise PlatformStopping("The platform is shutting down")
+        reason = self.concurrency.admit(cfg.name)
+        if reason is not None:
+            self.stats.throttles += 1
+            raise Throttled(reason.value)
+        self.concurrency.begin(cfg.name)
+        self.keep_alive.observe_invoke(cfg.name, time.monotonic())
+        try:
+            env = self._take_idle(cfg)
+            cold = env is None
+            init: InitResult | None = None
+            if env is None:
+                env, init = await self._start(cfg)
+            self._count(cfg.name, cold)
+            deadline_ms = int(time.time() * 1000) + cfg.timeout * 1000
+            result = await env.invoke(request, deadline_ms, None if init is None or init.ok else init)
+            if result.reusable and not env.retired and not self._closing:
+                self._park(env)
+            else:
+                self._discard(env)
+            return result, cold
+        finally:
+            self.concurrency.end(cfg.name)
+
+    def _count(self, function: str, cold: bool) -> None:
+        if cold:
+            self.stats.cold_starts += 1
+        else:
+            self.stats.warm_starts += 1
+        per = self.stats.by_function.setdefault(function, {"cold": 0, "warm": 0})
+        per["cold" if cold else "warm"] += 1
+
+    def _take_idle(self, cfg: FunctionConfig) -> Environment | None:
+        idle = self._idle.get((cfg.name, cfg.version))
+        while idle:
+            env = idle.pop()
+            handle = self._expiry.pop(env.id, None)
+            if handle is not None:
+                handle.cancel()
+            if env.process.alive and env.config.revision_id == cfg.revision_id and not env.retired:
+                return env
+            self._discard(env)
+        return None
+
+    async def _start(self, cfg: FunctionConfig) -> tuple[Environment, InitResult]:
+        interpreter = await self._resolve(cfg.runtime)
+        env_id = uuid.uuid4().hex
+        scratch = self.config.scratch_dir / env_id
+        scratch.mkdir(parents=True, exist_ok=True)
+        spec = EnvironmentSpec(
+            env_id=env_id,
+            config=cfg,
+            interpreter=interpreter,
+            code_path=self.config.code_dir / cfg.code_key,
+            runtime_dir=self.config.runtime_dir,
+            scratch_dir=scratch,
+            log_group=f"/aws/lambda/{cfg.name}",
+            log_stream=log_stream_name(cfg.version, env_id),
+            region=self.config.region,
+        )
+        loop = asyncio.get_running_loop()
+        limit = self.limiter.for_environment(env_id, cfg.memory_size)
+        try:
+            spawned = self.spawner.spawn(spec, limit, loop)
+        except OSError as exc:
+            limit.release()
+            raise ExecutionError(f"Could not start an environment for {cfg.name}: {exc}") from exc
+        env = Environment(spec, spawned, limit, self._sink, loop, self.config.max_log_bytes_per_invoke)
+        self._envs[env_id] = env
+        env.process.exited.add_done_callback(lambda _: self._on_exit(env))
+        init = await env.initialize(self.config.init_timeout_s)
+        return env, init
+
+    async def _resolve(self, runtime: str) -> Interpreter:
+        # The first resolution runs the interpreter once: keep that off the loop.
+        return await asyncio.to_thread(self.resolver.resolve, runtime)
+
+    # -- keep-alive and retirement ---------------------------------------------
+
+    def _park(self, env: Environment) -> None:
+        key = (env.config.name, env.config.version)
+        self._idle.setdefault(key, []).append(env)
+        loop = asyncio.get_running_loop()
+        timeout = self.keep_alive.idle_timeout(env.config.name)
+        self._expiry[env.id] = loop.call_later(timeout, self._expire, env)
+
+    def _expire(self, env: Environment) -> None:
+        self._expiry.pop(env.id, None)
+        idle = self._idle.get((env.config.name, env.config.version), [])
+        if env in idle:
+            idle.remove(env)
+            self._discard(env)
+
+    def _on_exit(self, env: Environment) -> None:
+        """An environment's process ended (crash, kill, or shutdown)."""
+        idle = self._idle.get((env.config.name, env.config.version), [])
+        if env in idle:
+            idle.remove(env)
+            handle = self._expiry.pop(env.id, None)
+            if handle is not None:
+                handle.cancel()
+            self._discard(env)
+
+    def _discard(self, env: Environment) -> None:
+        self._envs.pop(env.id, None)
+        self._spawn_task(env.shutdown())
+
+    def _spawn_task(self, coro: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def retire(self, function: str) -> None:
+        """The function changed or was deleted: no environment of it is reused."""
+        for key in [k for k in self._idle if k[0] == function]:
+            for env in self._idle.pop(key):
+                handle = self._expiry.pop(env.id, None)
+                if handle is not None:
+                    handle.cancel()
+                self._discard(env)
+        for env in self._envs.values():
+            if env.config.name == function:
+                env.retired = True
+
+    def set_reserved(self, function: str, value: int | None) -> None:
+        self.concurrency.set_reserved(function, value)
+
+    # -- shutdown ----------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Stop every environment and wait for them to be gone."""
+        self._closing = True
+        for handle in self._expiry.values():
+            handle.cancel()
+        self._expiry.clear()
+        self._idle.clear()
+        envs = list(self._envs.values())
+        self._envs.clear()
+        await asyncio.gather(*(env.shutdown() for env in envs), return_exceptions=True)
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.limiter.close()

@@ -1,0 +1,88 @@
+"""Pure admission and keep-alive decisions, free of I/O so they can be simulated.
+
+Concurrency follows Lambda's model: a function with reserved concurrency may run at
+most that many invocations at once and no more; all other functions share what the
+platform limit leaves unreserved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Protocol
+
+
+class ThrottleReason(str, Enum):
+    RESERVED = "ReservedFunctionConcurrentInvocationLimitExceeded"
+    ACCOUNT = "ConcurrentInvocationLimitExceeded"
+
+
+@dataclass
+class ConcurrencyState:
+    """In-flight invocations per function, and reservations."""
+
+    limit: int
+    in_flight: dict[str, int] = field(default_factory=dict)
+    reserved: dict[str, int] = field(default_factory=dict)
+    unreserved_in_flight: int = 0
+
+    def admit(self, function: str) -> ThrottleReason | None:
+        """Why ``function`` may not start another invocation now, or ``None``."""
+        reserved = self.reserved.get(function)
+        if reserved is not None:
+            return ThrottleReason.RESERVED if self.in_flight.get(function, 0) >= reserved else None
+        unreserved_capacity = self.limit - sum(self.reserved.values())
+        if self.unreserved_in_flight >= unreserved_capacity:
+            return ThrottleReason.ACCOUNT
+        return None
+
+    def begin(self, function: str) -> None:
+        self.in_flight[function] = self.in_flight.get(function, 0) + 1
+        if function not in self.reserved:
+            self.unreserved_in_flight += 1
+
+    def end(self, function: str) -> None:
+        count = self.in_flight.get(function, 0) - 1
+        if count > 0:
+            self.in_flight[function] = count
+        else:
+            self.in_flight.pop(function, None)
+        if function not in self.reserved:
+            self.unreserved_in_flight = max(0, self.unreserved_in_flight - 1)
+
+    def set_reserved(self, function: str, value: int | None) -> None:
+        """Change a reservation; the function's in-flight count moves pools with it."""
+        was_reserved = function in self.reserved
+        current = self.in_flight.get(function, 0)
+        if value is None:
+            self.reserved.pop(function, None)
+            if was_reserved:
+                self.unreserved_in_flight += current
+        else:
+            self.reserved[function] = value
+            if not was_reserved:
+                self.unreserved_in_flight = max(0, self.unreserved_in_flight - current)
+
+
+class KeepAlivePolicy(Protocol):
+    """Decides how long an idle environment is kept before it is shut down."""
+
+    name: str
+
+    def idle_timeout(self, function: str) -> float: ...
+
+    def observe_invoke(self, function: str, now: float) -> None: ...
+
+
+@dataclass
+class FixedKeepAlive:
+    """Keep every idle environment for the same time (Lambda-like scale to zero)."""
+
+    seconds: float
+    name: str = "fixed"
+
+    def idle_timeout(self, function: str) -> float:
+        return self.seconds
+
+    def observe_invoke(self, function: str, now: float) -> None:
+        pass

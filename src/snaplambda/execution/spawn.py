@@ -1,0 +1,156 @@
+"""How an environment comes to exist.
+
+A :class:`Spawner` turns an :class:`EnvironmentSpec` into a running bootstrap with its
+control socket and output pipes.  :class:`FreshProcessSpawner` starts a new
+interpreter; later spawners clone an already-initialized one (SnapStart restore,
+provisioned-concurrency fill) behind the same interface.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from ..control.models import FunctionConfig
+from .limits import LimitHandle
+from .process import ChildProcess
+from .runtimes import Interpreter
+
+_BOOT = (
+    "import sys;sys.path.insert(0,{dir!r});"
+    "from snaplambda_runtime.bootstrap import main;main()"
+)
+_CONTROL_FD = 3
+
+
+@dataclass(frozen=True)
+class EnvironmentSpec:
+    """Everything needed to start one environment of a function version."""
+
+    env_id: str
+    config: FunctionConfig
+    interpreter: Interpreter
+    code_path: Path
+    runtime_dir: Path
+    scratch_dir: Path
+    log_group: str
+    log_stream: str
+    region: str
+    initialization_type: str = "on-demand"
+    extra_paths: tuple[str, ...] = ()
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def environ(self) -> dict[str, str]:
+        """The environment variables of the function's process."""
+        cfg = self.config
+        env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            "LD_LIBRARY_PATH": f"{self.code_path}:{self.code_path / 'lib'}",
+            "TMPDIR": str(self.scratch_dir),
+            "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+            **cfg.environment,
+            "LAMBDA_TASK_ROOT": str(self.code_path),
+            "LAMBDA_RUNTIME_DIR": str(self.runtime_dir),
+            "_HANDLER": cfg.handler,
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{cfg.runtime}",
+            "AWS_LAMBDA_FUNCTION_NAME": cfg.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": cfg.version,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(cfg.memory_size),
+            "AWS_LAMBDA_LOG_GROUP_NAME": self.log_group,
+            "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": self.initialization_type,
+            "_SNAPLAMBDA_CONTROL_FD": str(_CONTROL_FD),
+            "_SNAPLAMBDA_PATHS": os.pathsep.join([str(self.code_path), *self.extra_paths]),
+        }
+        env.update(self.extra_env)
+        return env
+
+
+@dataclass
+class Spawned:
+    """A started bootstrap: its process, control socket and output pipes."""
+
+    process: ChildProcess
+    control: socket.socket
+    stdout: int
+    stderr: int
+    t_begin_ns: int
+    t_created_ns: int
+
+
+class Spawner(Protocol):
+    """Brings an environment's process into existence."""
+
+    name: str
+
+    def spawn(
+        self, spec: EnvironmentSpec, limit: LimitHandle, loop: asyncio.AbstractEventLoop
+    ) -> Spawned: ...
+
+
+def _high_fd(fd: int) -> int:
+    """A close-on-exec duplicate above the fds the child's dup2 targets, so a source
+    fd that happens to equal its target still loses close-on-exec in the child."""
+    dup = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+    os.close(fd)
+    return dup
+
+
+class FreshProcessSpawner:
+    """Start a new interpreter running the bootstrap (``posix_spawn``, own session)."""
+
+    name = "fresh"
+
+    def spawn(
+        self, spec: EnvironmentSpec, limit: LimitHandle, loop: asyncio.AbstractEventLoop
+    ) -> Spawned:
+        t_begin = time.monotonic_ns()
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        child_fd, out_w, err_w = (_high_fd(os.dup(child.fileno())), _high_fd(out_w),
+                                  _high_fd(err_w))
+        child.close()
+        env = spec.environ()
+        env.update(limit.private_env())
+        argv = [
+            spec.interpreter.path,
+            "-S",
+            "-c",
+            _BOOT.format(dir=str(spec.runtime_dir)),
+        ]
+        try:
+            pid = os.posix_spawn(
+                spec.interpreter.path,
+                argv,
+                env,
+                file_actions=[
+                    (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
+                    (os.POSIX_SPAWN_DUP2, out_w, 1),
+                    (os.POSIX_SPAWN_DUP2, err_w, 2),
+                    (os.POSIX_SPAWN_DUP2, child_fd, _CONTROL_FD),
+                ],
+                setsid=True,
+            )
+        finally:
+            for fd in (child_fd, out_w, err_w):
+                os.close(fd)
+        process = ChildProcess(pid, loop)
+        try:
+            limit.attach(pid)
+        except OSError:
+            process.kill()
+            raise
+        for fd in (out_r, err_r):
+            os.set_blocking(fd, False)
+        return Spawned(process, parent, out_r, err_r, t_begin, time.monotonic_ns())

@@ -1,0 +1,1 @@
+"""Log capture and store, platform lines, metrics and traces."""

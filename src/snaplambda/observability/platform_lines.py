@@ -1,0 +1,61 @@
+"""Lambda's platform log lines in Text format, byte for byte (tabs included: tools such
+as Lambda Power Tuning parse them with patterns like ``\\tBilled Duration: (\\d+) ms``)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+def start_line(request_id: str, version: str) -> str:
+    return f"START RequestId: {request_id} Version: {version}"
+
+
+def end_line(request_id: str) -> str:
+    return f"END RequestId: {request_id}"
+
+
+def init_start_line(runtime_version: str, runtime_version_arn: str) -> str:
+    return f"INIT_START Runtime Version: {runtime_version}\tRuntime Version ARN: {runtime_version_arn}"
+
+
+def init_report_line(duration_ms: float, status: str, error_type: str | None = None) -> str:
+    line = f"INIT_REPORT Init Duration: {duration_ms:.2f} ms\tPhase: init\tStatus: {status}"
+    if error_type:
+        line += f"\tError Type: {error_type}"
+    return line
+
+
+def billed_ms(duration_ms: float) -> int:
+    """Lambda bills in 1 ms steps, rounding up, at least 1 ms."""
+    return max(1, math.ceil(duration_ms))
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The figures of one invocation's REPORT line."""
+
+    request_id: str
+    duration_ms: float
+    memory_size_mb: int
+    max_memory_used_mb: int
+    init_duration_ms: float | None = None
+    status: str | None = None
+    """``None`` on success, else ``error``, ``timeout`` ... as Lambda prints them."""
+    error_type: str | None = None
+
+    def line(self) -> str:
+        parts = [
+            f"REPORT RequestId: {self.request_id}",
+            f"Duration: {self.duration_ms:.2f} ms",
+            f"Billed Duration: {billed_ms(self.duration_ms)} ms",
+            f"Memory Size: {self.memory_size_mb} MB",
+            f"Max Memory Used: {self.max_memory_used_mb} MB",
+        ]
+        if self.init_duration_ms is not None:
+            parts.append(f"Init Duration: {self.init_duration_ms:.2f} ms")
+        if self.status:
+            parts.append(f"Status: {self.status}")
+        if self.error_type:
+            parts.append(f"Error Type: {self.error_type}")
+        return "\t".join(parts) + "\t"

@@ -1,0 +1,1 @@
+"""Archive validation and extraction, and the content-addressed code store."""

@@ -1,0 +1,246 @@
+"""Bootstrap of one execution environment: load the handler, then serve invocations.
+
+Started by the platform as ``python -S -c "...main()"`` in the function's own
+interpreter, with the task root as working directory.  It talks to the platform over
+the Unix socket whose descriptor is in ``_SNAPLAMBDA_CONTROL_FD`` (see :mod:`frames`);
+the function's stdout and stderr are pipes the platform reads as the log stream.
+
+Platform-private variables (``_SNAPLAMBDA_*``) are removed from ``os.environ`` before
+any user code runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+import resource
+import socket
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from .context import LambdaContext
+from .frames import encode, read_blocking
+
+Handler = Callable[[Any, LambdaContext], Any]
+
+_current_request_id = ""
+
+
+class _RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.aws_request_id = _current_request_id
+        return True
+
+
+class _LambdaTextFormatter(logging.Formatter):
+    """Lambda's text layout; newlines become CR so one record stays one log event."""
+
+    converter = time.gmtime
+
+    def __init__(self) -> None:
+        super().__init__(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+            "%Y-%m-%dT%H:%M:%S",
+        )
+
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(record).replace("\n", "\r")
+
+
+def _install_logging() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LambdaTextFormatter())
+    handler.addFilter(_RequestIdFilter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL")
+    if level:
+        root.setLevel(level.upper())
+
+
+def error_document(exc: BaseException, error_type: str | None = None) -> dict[str, Any]:
+    """Lambda's error shape for an exception, without the request id."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return {
+        "errorMessage": str(exc),
+        "errorType": error_type or type(exc).__name__,
+        "stackTrace": traceback.format_list(frames),
+    }
+
+
+def _log_error(doc: dict[str, Any]) -> None:
+    lines = [f"[ERROR] {doc['errorType']}: {doc['errorMessage']}"]
+    if doc.get("stackTrace"):
+        lines.append("Traceback (most recent call last):")
+        lines.extend(entry.rstrip("\n") for entry in doc["stackTrace"])
+    sys.stderr.write("\r".join(lines).replace("\n", "\r") + "\n")
+    sys.stderr.flush()
+
+
+class InitError(Exception):
+    """The handler could not be loaded; carries Lambda's error document."""
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        super().__init__(doc["errorMessage"])
+        self.doc = doc
+
+
+def load_handler(spec: str) -> Handler:
+    """Import ``module.path.function`` the way Lambda's runtime does, with its errors."""
+    module_name, _, func_name = spec.rpartition(".")
+    if not module_name or not func_name:
+        raise InitError(
+            {
+                "errorMessage": f"Bad handler '{spec}': expected 'module.function'",
+                "errorType": "Runtime.MalformedHandlerName",
+                "stackTrace": [],
+            }
+        )
+    try:
+        module = importlib.import_module(module_name.replace("/", "."))
+    except ImportError as exc:
+        doc = error_document(exc, "Runtime.ImportModuleError")
+        doc["errorMessage"] = f"Unable to import module '{module_name}': {exc}"
+        doc["stackTrace"] = []
+        raise InitError(doc) from exc
+    except SyntaxError as exc:
+        doc = error_document(exc, "Runtime.UserCodeSyntaxError")
+        doc["errorMessage"] = f"Syntax error in module '{module_name}': {exc}"
+        raise InitError(doc) from exc
+    except Exception as exc:
+        raise InitError(error_document(exc)) from exc
+    handler = getattr(module, func_name, None)
+    if handler is None:
+        raise InitError(
+            {
+                "errorMessage": f"Handler '{func_name}' missing on module '{module_name}'",
+                "errorType": "Runtime.HandlerNotFound",
+                "stackTrace": [],
+            }
+        )
+    if not callable(handler):
+        raise InitError(
+            {
+                "errorMessage": f"Handler '{func_name}' on module '{module_name}' is not callable",
+                "errorType": "Runtime.HandlerNotFound",
+                "stackTrace": [],
+            }
+        )
+    return handler  # type: ignore[no-any-return]
+
+
+def _take_private_env() -> dict[str, str]:
+    private = {k: v for k, v in os.environ.items() if k.startswith("_SNAPLAMBDA_")}
+    for key in private:
+        del os.environ[key]
+    return private
+
+
+def _set_sys_path(front: list[str], runtime_dir: str) -> None:
+    # Keep the interpreter's own stdlib entries; drop "" (cwd) that -c adds.
+    stdlib = [p for p in sys.path if p and p != runtime_dir]
+    sys.path[:] = [*front, runtime_dir, *stdlib]
+
+
+class Runtime:
+    """The invoke loop of one environment."""
+
+    def __init__(self, sock: socket.socket, handler: Handler, rlimit_mode: bool) -> None:
+        self.sock = sock
+        self.handler = handler
+        self.rlimit_mode = rlimit_mode
+        self.pid = os.getpid()
+
+    def serve(self) -> None:
+        while True:
+            header, body = read_blocking(self.sock)
+            if header["t"] == "invoke":
+                self.invoke(header, body)
+
+    def invoke(self, header: dict[str, Any], body: bytes) -> None:
+        global _current_request_id
+        request_id: str = header["id"]
+        _current_request_id = request_id
+        os.environ["_X_AMZN_TRACE_ID"] = header.get("trace") or ""
+        context = LambdaContext(
+            request_id,
+            header["deadline_ms"],
+            header["arn"],
+            header.get("client_context"),
+            header.get("identity"),
+        )
+        ok, fatal = True, False
+        try:
+            event = json.loads(body) if body else {}
+            result = self.handler(event, context)
+            try:
+                payload = json.dumps(result).encode()
+            except (TypeError, ValueError) as exc:
+                raise _MarshalError(f"Unable to marshal response: {exc}") from exc
+        except BaseException as exc:  # the handler's failure is reported, never fatal here
+            if self.pid != os.getpid():
+                os._exit(0)
+            ok = False
+            error_type = None
+            if isinstance(exc, _MarshalError):
+                error_type = "Runtime.MarshalError"
+            elif isinstance(exc, MemoryError) and self.rlimit_mode:
+                error_type, fatal = "Runtime.OutOfMemory", True
+            elif isinstance(exc, SystemExit):
+                error_type, fatal = "Runtime.ExitError", True
+            doc = error_document(exc, error_type)
+            doc["requestId"] = request_id
+            _log_error(doc)
+            payload = json.dumps(doc).encode()
+        if self.pid != os.getpid():
+            # A child forked by the handler returned here: it must never answer.
+            os._exit(0)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        reply = {"t": "result", "id": request_id, "ok": ok, "maxrss_kb": maxrss, "fatal": fatal}
+        self.sock.sendall(encode(reply, payload))
+        if fatal:
+            os._exit(1)
+
+
+class _MarshalError(Exception):
+    pass
+
+
+def main() -> None:
+    t_start = time.monotonic_ns()
+    private = _take_private_env()
+    sock = socket.socket(fileno=int(private["_SNAPLAMBDA_CONTROL_FD"]))
+    sock.setblocking(True)
+    rlimit = int(private.get("_SNAPLAMBDA_RLIMIT_BYTES", "0"))
+    if rlimit:
+        resource.setrlimit(resource.RLIMIT_DATA, (rlimit, rlimit))
+    front = [p for p in private.get("_SNAPLAMBDA_PATHS", "").split(os.pathsep) if p]
+    os.chdir(os.environ.get("LAMBDA_TASK_ROOT") or ".")
+    _set_sys_path(front, os.environ.get("LAMBDA_RUNTIME_DIR", ""))
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    sys.stderr.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    _install_logging()
+    t_runtime = time.monotonic_ns()
+    try:
+        handler = load_handler(os.environ["_HANDLER"])
+    except InitError as exc:
+        _log_error(exc.doc)
+        head = {"t": "init", "ok": False, "t_start_ns": t_start, "t_runtime_ns": t_runtime}
+        head["t_done_ns"] = time.monotonic_ns()
+        sock.sendall(encode(head, json.dumps(exc.doc).encode()))
+        os._exit(1)
+    head = {"t": "init", "ok": True, "t_start_ns": t_start, "t_runtime_ns": t_runtime}
+    head["t_done_ns"] = time.monotonic_ns()
+    sock.sendall(encode(head))
+    Runtime(sock, handler, rlimit_mode=bool(rlimit)).serve()
+
+
+if __name__ == "__main__":
+    main()
