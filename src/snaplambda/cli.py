@@ -51,6 +51,9 @@ def serve(
     memory_limiter: Annotated[
         Optional[str], typer.Option(help="auto | cgroup | rlimit | off")  # noqa: UP045
     ] = None,
+    init_timeout: Annotated[
+        Optional[float], typer.Option(help="Seconds allowed for a function's init (10).")  # noqa: UP045
+    ] = None,
 ) -> None:
     """Serve the Lambda API (and friends) on one port."""
     from .api.server import run
@@ -64,6 +67,7 @@ def serve(
         keep_alive_s=keep_alive,
         max_concurrency=max_concurrency,
         memory_limiter=memory_limiter,
+        init_timeout_s=init_timeout,
     )
     err.print(f"snaplambda serving on {config.endpoint} (state: {config.state_dir})")
     run(config)

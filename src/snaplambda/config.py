@@ -88,6 +88,8 @@ def from_environ(environ: Mapping[str, str] | None = None) -> Config:
         changes["keep_alive_s"] = float(env["SNAPLAMBDA_KEEP_ALIVE"])
     if "SNAPLAMBDA_MAX_CONCURRENCY" in env:
         changes["max_concurrency"] = int(env["SNAPLAMBDA_MAX_CONCURRENCY"])
+    if "SNAPLAMBDA_INIT_TIMEOUT" in env:
+        changes["init_timeout_s"] = float(env["SNAPLAMBDA_INIT_TIMEOUT"])
     if "SNAPLAMBDA_MEMORY_LIMITER" in env:
         changes["memory_limiter"] = env["SNAPLAMBDA_MEMORY_LIMITER"]
     interpreters = {

@@ -42,10 +42,19 @@ class Interpreter:
         return f"arn:aws:lambda:{region}::runtime:{digest}"
 
 
-def _probe(path: str, want: tuple[int, int]) -> str | None:
+_PROBE = (
+    "import sys; print('%d.%d.%d' % sys.version_info[:3]); "
+    "print(getattr(sys, '_base_executable', '') or sys.executable)"
+)
+
+
+def _probe(path: str, want: tuple[int, int]) -> tuple[str, str] | None:
+    """(version, real executable) of a working candidate.  The real executable
+    matters: a pyenv shim is a shell script costing tens of milliseconds per start,
+    and a virtualenv's python points back at its base interpreter."""
     try:
         out = subprocess.run(
-            [path, "-S", "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
+            [path, "-S", "-c", _PROBE],
             capture_output=True,
             text=True,
             timeout=20,
@@ -53,10 +62,13 @@ def _probe(path: str, want: tuple[int, int]) -> str | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    version = out.stdout.strip()
-    if out.returncode != 0 or tuple(int(p) for p in version.split(".")[:2]) != want:
+    lines = out.stdout.split()
+    if out.returncode != 0 or len(lines) != 2:
         return None
-    return version
+    version, executable = lines
+    if tuple(int(p) for p in version.split(".")[:2]) != want:
+        return None
+    return version, executable
 
 
 def _pyenv_candidates(environ: Mapping[str, str], want: tuple[int, int]) -> list[str]:
@@ -113,9 +125,9 @@ class RuntimeResolver:
             candidates.append(on_path)
         candidates.extend(_pyenv_candidates(self._environ, want))
         for path in candidates:
-            version = _probe(path, want)
-            if version:
-                interpreter = Interpreter(runtime, path, version)
+            found = _probe(path, want)
+            if found:
+                interpreter = Interpreter(runtime, found[1], found[0])
                 self._cache[runtime] = interpreter
                 return interpreter
         raise RuntimeUnavailable(

@@ -11,6 +11,13 @@ any user code runs.
 
 from __future__ import annotations
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs every cold start
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    Handler = Callable[[Any, LambdaContext], Any]
+
 import importlib
 import json
 import logging
@@ -19,14 +26,9 @@ import resource
 import socket
 import sys
 import time
-import traceback
-from collections.abc import Callable
-from typing import Any
 
 from .context import LambdaContext
 from .frames import encode, read_blocking
-
-Handler = Callable[[Any, LambdaContext], Any]
 
 _current_request_id = ""
 
@@ -40,7 +42,7 @@ class _RequestIdFilter(logging.Filter):
 class _LambdaTextFormatter(logging.Formatter):
     """Lambda's text layout; newlines become CR so one record stays one log event."""
 
-    converter = time.gmtime
+    converter = time.gmtime  # type: ignore[assignment]
 
     def __init__(self) -> None:
         super().__init__(
@@ -65,6 +67,8 @@ def _install_logging() -> None:
 
 def error_document(exc: BaseException, error_type: str | None = None) -> dict[str, Any]:
     """Lambda's error shape for an exception, without the request id."""
+    import traceback  # only failures pay for it
+
     frames = traceback.extract_tb(exc.__traceback__)
     return {
         "errorMessage": str(exc),

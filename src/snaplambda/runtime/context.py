@@ -3,9 +3,12 @@ Lambda's own Python runtime (strings from the environment, ``None`` where unset)
 
 from __future__ import annotations
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs every cold start
+if TYPE_CHECKING:
+    from typing import Any
+
 import os
 import time
-from typing import Any
 
 
 class CognitoIdentity:
