@@ -60,8 +60,17 @@ class Server:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")  # noqa: SIM115 - lives as long as the process
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "snaplambda", "serve", "--port", str(self.port),
-             "--state-dir", str(self.state_dir), *self.args],
+            [
+                sys.executable,
+                "-m",
+                "snaplambda",
+                "serve",
+                "--port",
+                str(self.port),
+                "--state-dir",
+                str(self.state_dir),
+                *self.args,
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=self.env,

@@ -76,9 +76,13 @@ def serve(
 @app.command()
 def deploy(
     path: Annotated[Path, typer.Argument(help="Code directory or .zip file.")],
-    name: Annotated[Optional[str], typer.Option(help="Function name (default: directory name).")] = None,  # noqa: UP045
+    name: Annotated[
+        str | None, typer.Option(help="Function name (default: directory name).")
+    ] = None,
     handler: Annotated[str, typer.Option(help="module.function")] = "app.handler",
-    runtime: Annotated[str, typer.Option(help="python3.11 | python3.12 | python3.13")] = "python3.11",
+    runtime: Annotated[
+        str, typer.Option(help="python3.11 | python3.12 | python3.13")
+    ] = "python3.11",
     memory: Annotated[int, typer.Option(help="Memory in MB (128-10240).")] = 128,
     timeout: Annotated[int, typer.Option(help="Timeout in seconds (1-900).")] = 3,
     env: Annotated[Optional[list[str]], typer.Option(help="KEY=VALUE, repeatable.")] = None,  # noqa: UP045
@@ -111,7 +115,9 @@ def deploy(
     except ClientError as exc:
         raise _fail(f"{exc.aws_type}: {exc.message}") from exc
     except OSError as exc:
-        raise _fail(f"cannot reach {_endpoint(endpoint)}: {exc} (is `snaplambda serve` running?)") from exc
+        raise _fail(
+            f"cannot reach {_endpoint(endpoint)}: {exc} (is `snaplambda serve` running?)"
+        ) from exc
     console.print(
         f"deployed [bold]{cfg['FunctionName']}[/bold] ({cfg['Runtime']}, {cfg['MemorySize']} MB, "
         f"{cfg['Timeout']} s) CodeSha256 {cfg['CodeSha256']}"
@@ -151,9 +157,15 @@ def _parse_since(value: str) -> int:
 @app.command()
 def logs(
     name: Annotated[str, typer.Argument(help="Function name.")],
-    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new events.")] = False,
-    since: Annotated[Optional[str], typer.Option(help="Only events newer than 30s, 10m, 2h ...")] = None,  # noqa: UP045
-    filter_text: Annotated[Optional[str], typer.Option("--filter", help="Text the event contains.")] = None,  # noqa: UP045
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep printing new events.")
+    ] = False,
+    since: Annotated[
+        str | None, typer.Option(help="Only events newer than 30s, 10m, 2h ...")
+    ] = None,
+    filter_text: Annotated[
+        str | None, typer.Option("--filter", help="Text the event contains.")
+    ] = None,
     endpoint: EndpointOpt = None,
 ) -> None:
     """Print a function's logs (log group /aws/lambda/NAME)."""
@@ -176,7 +188,7 @@ def logs(
                     console.print(
                         f"[dim]{stamp} {event['logStreamName'][-8:]}[/dim] {event['message']}",
                         highlight=False,
-                        markup=False if "[" in event["message"] else True,
+                        markup="[" not in event["message"],
                     )
                     body["nextToken"] = event["eventId"]
                 if not follow:

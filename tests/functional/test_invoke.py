@@ -70,14 +70,22 @@ def test_context_object_matches_lambda(lam: Any, basic: str) -> None:
     assert 0 < ctx["remaining"] <= 5000
     assert ctx["identity"] == [None, None]
     assert ctx["client_context"] is None
-    assert ctx["types"] == {"memory_limit_in_mb": "str", "function_version": "str", "remaining": "int"}
+    assert ctx["types"] == {
+        "memory_limit_in_mb": "str",
+        "function_version": "str",
+        "remaining": "int",
+    }
 
 
 def test_client_context_reaches_the_handler(lam: Any, basic: str) -> None:
     client_context = {"custom": {"k": "v"}, "env": {"e": "1"}, "client": {"app_title": "demo"}}
     encoded = base64.b64encode(json.dumps(client_context).encode()).decode()
     body = invoke(lam, basic, ClientContext=encoded)["Body"]
-    assert body["context"]["client_context"] == {"custom": {"k": "v"}, "env": {"e": "1"}, "app_title": "demo"}
+    assert body["context"]["client_context"] == {
+        "custom": {"k": "v"},
+        "env": {"e": "1"},
+        "app_title": "demo",
+    }
 
 
 def test_environment_and_paths_as_on_lambda(lam: Any, basic: str) -> None:
@@ -98,7 +106,9 @@ def test_environment_and_paths_as_on_lambda(lam: Any, basic: str) -> None:
     assert env["_HANDLER"] == "app.handler"
     assert env["TZ"] == ":UTC"
     assert env["LAMBDA_RUNTIME_DIR"]
-    assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=[01]", env["_X_AMZN_TRACE_ID"])
+    assert re.fullmatch(
+        r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=[01]", env["_X_AMZN_TRACE_ID"]
+    )
     assert not [k for k in env if k.startswith("_SNAPLAMBDA")], "platform-private variables leak"
     assert body["modules"] == [], "the function must not see snaplambda's dependencies"
 

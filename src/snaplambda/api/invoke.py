@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, unquote
 
 from ..control.arns import parse_function_ref
 from ..control.limits import SYNC_PAYLOAD_MAX_BYTES
-from ..platform import Platform, PayloadError
+from ..platform import PayloadError, Platform
 from .errors import ApiError, to_rest_response
 
 Scope = MutableMapping[str, Any]

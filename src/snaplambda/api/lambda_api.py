@@ -140,7 +140,8 @@ class LambdaApi:
     async def account_settings(self, request: Request) -> Response:
         limit = self.p.config.max_concurrency
         reserved = sum(
-            r for f in self.p.functions.list()
+            r
+            for f in self.p.functions.list()
             if (r := self.p.functions.reserved_concurrency(f.name)) is not None
         )
         return _json(
@@ -179,9 +180,17 @@ def routes(platform: Platform) -> list[Route]:
         Route(fn + "/{name}/configuration", _guard(api.get_configuration), methods=["GET"]),
         Route(fn + "/{name}/configuration", _guard(api.update_configuration), methods=["PUT"]),
         Route(fn + "/{name}/code", _guard(api.update_code), methods=["PUT"]),
-        Route("/2017-10-31/functions/{name}/concurrency", _guard(api.put_concurrency), methods=["PUT"]),
-        Route("/2017-10-31/functions/{name}/concurrency", _guard(api.delete_concurrency), methods=["DELETE"]),
-        Route("/2019-09-30/functions/{name}/concurrency", _guard(api.get_concurrency), methods=["GET"]),
+        Route(
+            "/2017-10-31/functions/{name}/concurrency", _guard(api.put_concurrency), methods=["PUT"]
+        ),
+        Route(
+            "/2017-10-31/functions/{name}/concurrency",
+            _guard(api.delete_concurrency),
+            methods=["DELETE"],
+        ),
+        Route(
+            "/2019-09-30/functions/{name}/concurrency", _guard(api.get_concurrency), methods=["GET"]
+        ),
         Route("/2016-08-19/account-settings", _guard(api.account_settings), methods=["GET"]),
         Route("/2016-08-19/account-settings/", _guard(api.account_settings), methods=["GET"]),
     ]

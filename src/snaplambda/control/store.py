@@ -90,7 +90,7 @@ class SqliteStore:
         row = self._db.execute(
             "SELECT doc FROM settings WHERE name = ? AND kind = ?", (name, kind)
         ).fetchone()
-        return orjson.loads(row[0]) if row else None  # type: ignore[no-any-return]
+        return orjson.loads(row[0]) if row else None
 
     def put_setting(self, name: str, kind: str, doc: dict[str, Any] | None) -> None:
         if doc is None:

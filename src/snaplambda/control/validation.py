@@ -140,8 +140,9 @@ def validate_environment(value: object) -> dict[str, str]:
 def validate_description(value: object) -> str:
     if not isinstance(value, str) or len(value) > limits.DESCRIPTION_MAX_LEN:
         raise _constraint(
-            "description", value, f"Member must have length less than or equal to "
-            f"{limits.DESCRIPTION_MAX_LEN}"
+            "description",
+            value,
+            f"Member must have length less than or equal to {limits.DESCRIPTION_MAX_LEN}",
         )
     return value
 
@@ -171,8 +172,6 @@ def config_changes(body: Mapping[str, Any]) -> dict[str, Any]:
     if "Architectures" in body and body["Architectures"] is not None:
         arch = body["Architectures"]
         if arch not in (["x86_64"], ["arm64"]):
-            raise _constraint(
-                "architectures", arch, "Member must be ['x86_64'] or ['arm64']"
-            )
+            raise _constraint("architectures", arch, "Member must be ['x86_64'] or ['arm64']")
         changes["architectures"] = tuple(arch)
     return changes

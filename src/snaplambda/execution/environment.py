@@ -190,7 +190,10 @@ class Environment:
         self._loop = loop
         self._log_budget = log_budget
         self._capture = _Capture(log_budget)
-        self._partial: dict[int, bytearray] = {spawned.stdout: bytearray(), spawned.stderr: bytearray()}
+        self._partial: dict[int, bytearray] = {
+            spawned.stdout: bytearray(),
+            spawned.stderr: bytearray(),
+        }
         self._control = _Control()
         self._transport: asyncio.Transport | None = None
         self.state = EnvState.STARTING
@@ -261,7 +264,7 @@ class Environment:
                 self._emit(raw[:_MAX_LINE].decode("utf-8", "replace"))
             if len(rest) > _MAX_LINE:
                 self._emit(bytes(rest[:_MAX_LINE]).decode("utf-8", "replace"))
-                rest = b""
+                rest = bytearray()
             partial[:] = rest
 
     def _drain_output(self) -> None:
@@ -269,7 +272,7 @@ class Environment:
             self._read_output(fd)
 
     def _flush_partial(self) -> None:
-        for fd, partial in self._partial.items():
+        for partial in self._partial.values():
             if partial:
                 self._emit(bytes(partial).decode("utf-8", "replace"))
                 partial.clear()
@@ -293,7 +296,11 @@ class Environment:
     async def initialize(self, init_timeout_s: float) -> InitResult:
         """Wait for the bootstrap to load the handler; log INIT lines."""
         interp = self.spec.interpreter
-        self.log(lines.init_start_line(interp.runtime_version, interp.runtime_version_arn(self.spec.region)))
+        self.log(
+            lines.init_start_line(
+                interp.runtime_version, interp.runtime_version_arn(self.spec.region)
+            )
+        )
         transport, _ = await self._loop.create_unix_connection(
             lambda: self._control, sock=self._spawned.control
         )
@@ -344,7 +351,9 @@ class Environment:
         self._timed_out = True
         self.kill()
 
-    async def invoke(self, request: InvokeRequest, deadline_ms: int, init_error: InitResult | None = None) -> InvokeResult:
+    async def invoke(
+        self, request: InvokeRequest, deadline_ms: int, init_error: InitResult | None = None
+    ) -> InvokeResult:
         """Run one invocation; never raises for anything the function does."""
         rid = request.request_id
         cfg = self.config
@@ -357,7 +366,7 @@ class Environment:
         reusable = True
         if init_error is not None:
             error = dict(init_error.error or {})
-            error.setdefault("requestId", rid) if "stackTrace" in error else None
+            error["requestId"] = rid
             payload = orjson.dumps(error)
             error_type: str | None = error.get("errorType", "Runtime.Unknown")
             status: str | None = init_error.status
@@ -376,8 +385,10 @@ class Environment:
             request_id=rid,
             duration_ms=duration_ms,
             memory_size_mb=cfg.memory_size,
-            max_memory_used_mb=max(1, -(-self.maxrss_kb // 1024)) if self.maxrss_kb else cfg.memory_size if status else 1,
-            init_duration_ms=init_ms if init_error is None else (init_error.timing.init_duration_ms),
+            max_memory_used_mb=self._max_memory_mb(error_type),
+            init_duration_ms=init_ms
+            if init_error is None
+            else (init_error.timing.init_duration_ms),
             status=status,
             error_type=error_type if status else None,
         )
@@ -386,9 +397,20 @@ class Environment:
         if reusable and self.state is EnvState.BUSY:
             self._to(EnvState.IDLE)
             self.idle_since = time.monotonic()
-        return InvokeResult(payload, error_type, duration_ms, report, cap.lines, reusable and self.alive)
+        return InvokeResult(
+            payload, error_type, duration_ms, report, cap.lines, reusable and self.alive
+        )
 
-    async def _run(self, request: InvokeRequest, deadline_ms: int) -> tuple[bytes, str | None, str | None, bool]:
+    def _max_memory_mb(self, error_type: str | None) -> int:
+        """Peak resident memory of the environment's process, as the bootstrap last
+        reported it; an environment killed for memory used all it had."""
+        if error_type == "Runtime.OutOfMemory":
+            return self.config.memory_size
+        return max(1, -(-self.maxrss_kb // 1024))
+
+    async def _run(
+        self, request: InvokeRequest, deadline_ms: int
+    ) -> tuple[bytes, str | None, str | None, bool]:
         """(payload, error type, REPORT status, reusable)."""
         rid = request.request_id
         header = {

@@ -77,7 +77,9 @@ class EnvironmentPool:
 
     # -- invoke --------------------------------------------------------------
 
-    async def invoke(self, cfg: FunctionConfig, request: InvokeRequest) -> tuple[InvokeResult, bool]:
+    async def invoke(
+        self, cfg: FunctionConfig, request: InvokeRequest
+    ) -> tuple[InvokeResult, bool]:
         """Run ``request`` on an environment of ``cfg``; returns (result, cold start)."""
         if self._closing:
             raise PlatformStopping("The platform is shutting down")
@@ -95,7 +97,9 @@ class EnvironmentPool:
                 env, init = await self._start(cfg)
             self._count(cfg.name, cold)
             deadline_ms = int(time.time() * 1000) + cfg.timeout * 1000
-            result = await env.invoke(request, deadline_ms, None if init is None or init.ok else init)
+            result = await env.invoke(
+                request, deadline_ms, None if init is None or init.ok else init
+            )
             if result.reusable and not env.retired and not self._closing:
                 self._park(env)
             else:
@@ -147,7 +151,9 @@ class EnvironmentPool:
         except OSError as exc:
             limit.release()
             raise ExecutionError(f"Could not start an environment for {cfg.name}: {exc}") from exc
-        env = Environment(spec, spawned, limit, self._sink, loop, self.config.max_log_bytes_per_invoke)
+        env = Environment(
+            spec, spawned, limit, self._sink, loop, self.config.max_log_bytes_per_invoke
+        )
         self._envs[env_id] = env
         env.process.exited.add_done_callback(lambda _: self._on_exit(env))
         init = await env.initialize(self.config.init_timeout_s)

@@ -8,11 +8,11 @@ platform limit leaves unreserved.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Protocol
 
 
-class ThrottleReason(str, Enum):
+class ThrottleReason(StrEnum):
     RESERVED = "ReservedFunctionConcurrentInvocationLimitExceeded"
     ACCOUNT = "ConcurrentInvocationLimitExceeded"
 

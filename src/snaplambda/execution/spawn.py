@@ -22,10 +22,7 @@ from .limits import LimitHandle
 from .process import ChildProcess
 from .runtimes import Interpreter
 
-_BOOT = (
-    "import sys;sys.path.insert(0,{dir!r});"
-    "from snaplambda_runtime.bootstrap import main;main()"
-)
+_BOOT = "import sys;sys.path.insert(0,{dir!r});from snaplambda_runtime.bootstrap import main;main()"
 _CONTROL_FD = 3
 
 
@@ -118,8 +115,11 @@ class FreshProcessSpawner:
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        child_fd, out_w, err_w = (_high_fd(os.dup(child.fileno())), _high_fd(out_w),
-                                  _high_fd(err_w))
+        child_fd, out_w, err_w = (
+            _high_fd(os.dup(child.fileno())),
+            _high_fd(out_w),
+            _high_fd(err_w),
+        )
         child.close()
         env = spec.environ()
         env.update(limit.private_env())

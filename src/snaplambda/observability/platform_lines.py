@@ -16,7 +16,9 @@ def end_line(request_id: str) -> str:
 
 
 def init_start_line(runtime_version: str, runtime_version_arn: str) -> str:
-    return f"INIT_START Runtime Version: {runtime_version}\tRuntime Version ARN: {runtime_version_arn}"
+    return (
+        f"INIT_START Runtime Version: {runtime_version}\tRuntime Version ARN: {runtime_version_arn}"
+    )
 
 
 def init_report_line(duration_ms: float, status: str, error_type: str | None = None) -> str:

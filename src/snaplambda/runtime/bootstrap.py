@@ -11,13 +11,6 @@ any user code runs.
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs every cold start
-if TYPE_CHECKING:
-    from collections.abc import Callable
-    from typing import Any
-
-    Handler = Callable[[Any, LambdaContext], Any]
-
 import importlib
 import json
 import logging
@@ -29,6 +22,13 @@ import time
 
 from .context import LambdaContext
 from .frames import encode, read_blocking
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs every cold start
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    Handler = Callable[[Any, LambdaContext], Any]
 
 _current_request_id = ""
 

@@ -3,12 +3,12 @@ Lambda's own Python runtime (strings from the environment, ``None`` where unset)
 
 from __future__ import annotations
 
+import os
+import time
+
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs every cold start
 if TYPE_CHECKING:
     from typing import Any
-
-import os
-import time
 
 
 class CognitoIdentity:

@@ -20,13 +20,13 @@ Runtime -> platform:
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs every cold start
-if TYPE_CHECKING:
-    from typing import Any
-
 import json
 import socket
 import struct
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs every cold start
+if TYPE_CHECKING:
+    from typing import Any
 
 PREFIX = struct.Struct(">II")
 MAX_HEADER = 1 << 20

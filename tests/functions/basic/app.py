@@ -23,7 +23,12 @@ def handler(event, context):
         "initPid": INIT_PID,
         "cwd": os.getcwd(),
         "sysPath": sys.path,
-        "env": {k: v for k, v in os.environ.items() if k.startswith(("AWS_", "LAMBDA_", "_")) or k in ("TZ", "TMPDIR", "PATH", "LANG", "MY_VAR")},
+        "env": {
+            k: v
+            for k, v in os.environ.items()
+            if k.startswith(("AWS_", "LAMBDA_", "_"))
+            or k in ("TZ", "TMPDIR", "PATH", "LANG", "MY_VAR")
+        },
         "context": {
             "function_name": context.function_name,
             "function_version": context.function_version,
@@ -33,8 +38,13 @@ def handler(event, context):
             "log_group_name": context.log_group_name,
             "log_stream_name": context.log_stream_name,
             "remaining": context.get_remaining_time_in_millis(),
-            "identity": [context.identity.cognito_identity_id, context.identity.cognito_identity_pool_id],
-            "client_context": None if context.client_context is None else {
+            "identity": [
+                context.identity.cognito_identity_id,
+                context.identity.cognito_identity_pool_id,
+            ],
+            "client_context": None
+            if context.client_context is None
+            else {
                 "custom": context.client_context.custom,
                 "env": context.client_context.env,
                 "app_title": getattr(context.client_context.client, "app_title", None),
@@ -45,5 +55,9 @@ def handler(event, context):
                 "remaining": type(context.get_remaining_time_in_millis()).__name__,
             },
         },
-        "modules": sorted(m for m in sys.modules if m.split(".")[0] in ("starlette", "uvicorn", "orjson", "snaplambda", "typer")),
+        "modules": sorted(
+            m
+            for m in sys.modules
+            if m.split(".")[0] in ("starlette", "uvicorn", "orjson", "snaplambda", "typer")
+        ),
     }

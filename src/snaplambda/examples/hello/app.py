@@ -3,12 +3,13 @@
 import json
 import os
 import time
+from typing import Any
 
 STARTED = time.time()
 COUNTER = {"invocations": 0}
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     COUNTER["invocations"] += 1
     print(f"hello from {context.function_name}: invocation {COUNTER['invocations']}")
     return {
