@@ -103,7 +103,11 @@ class Server:
                 self.proc.wait()
         return self.proc.returncode
 
-    def client(self, service: str = "lambda", read_timeout: float = 120) -> Any:
+    def client(
+        self, service: str = "lambda", read_timeout: float = 120, validate: bool = True
+    ) -> Any:
+        """A boto3 client; ``validate=False`` lets out-of-range values reach the
+        server, which must refuse them itself."""
         return boto3.client(
             service,
             endpoint_url=self.endpoint,
@@ -114,6 +118,7 @@ class Server:
                 retries={"total_max_attempts": 1},
                 read_timeout=read_timeout,
                 connect_timeout=5,
+                parameter_validation=validate,
             ),
         )
 

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Annotated, Optional
 
+import httpx
 import typer
 from rich.console import Console
 
@@ -114,7 +115,7 @@ def deploy(
             cfg = client.deploy(fn_name, zipped, settings)
     except ClientError as exc:
         raise _fail(f"{exc.aws_type}: {exc.message}") from exc
-    except OSError as exc:
+    except (OSError, httpx.TransportError) as exc:
         raise _fail(
             f"cannot reach {_endpoint(endpoint)}: {exc} (is `snaplambda serve` running?)"
         ) from exc
@@ -138,10 +139,10 @@ def invoke(
             response = client.invoke(name, payload.encode(), qualifier, tail=log)
     except ClientError as exc:
         raise _fail(f"{exc.aws_type}: {exc.message}") from exc
-    except OSError as exc:
+    except (OSError, httpx.TransportError) as exc:
         raise _fail(f"cannot reach {_endpoint(endpoint)}: {exc}") from exc
     if log and response.log:
-        err.print(response.log.rstrip("\n"), markup=False, highlight=False)
+        err.print(response.log.rstrip("\n"), markup=False, highlight=False, soft_wrap=True)
     sys.stdout.write(response.payload.decode("utf-8", "replace") + "\n")
     if response.function_error:
         raise typer.Exit(1)
@@ -188,6 +189,7 @@ def logs(
                     console.print(
                         f"[dim]{stamp} {event['logStreamName'][-8:]}[/dim] {event['message']}",
                         highlight=False,
+                        soft_wrap=True,
                         markup="[" not in event["message"],
                     )
                     body["nextToken"] = event["eventId"]
@@ -200,7 +202,7 @@ def logs(
                     time.sleep(0.5)  # a client polling a server: nothing to wait on locally
     except ClientError as exc:
         raise _fail(f"{exc.aws_type}: {exc.message}") from exc
-    except OSError as exc:
+    except (OSError, httpx.TransportError) as exc:
         raise _fail(f"cannot reach {_endpoint(endpoint)}: {exc}") from exc
     except KeyboardInterrupt:
         return

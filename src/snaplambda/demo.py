@@ -57,7 +57,7 @@ def _run_steps(endpoint: str) -> list[DemoRow]:
 def render(console: Console, rows: list[DemoRow]) -> None:
     console.rule("[bold]Log of the cold invocation, then the first warm one")
     for row in rows[:2]:
-        console.print(row.log.rstrip("\n"), markup=False, highlight=False)
+        console.print(row.log.rstrip("\n"), markup=False, highlight=False, soft_wrap=True)
     table = Table(title="Cold versus warm")
     for column in ("#", "start", "end to end", "Duration", "Init Duration", "Max Memory Used"):
         table.add_column(column, justify="right")
