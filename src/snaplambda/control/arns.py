@@ -7,16 +7,17 @@ from dataclasses import dataclass
 
 from .errors import InvalidParameterValue
 
+# Applied with ``fullmatch``: an anchored ``$`` would let a trailing newline through.
 _NAME = r"[a-zA-Z0-9_-]{1,64}"
 _QUALIFIER = r"\$LATEST|[a-zA-Z0-9_-]{1,128}"
 _FULL = re.compile(
-    rf"^arn:aws[a-zA-Z-]*:lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{{12}}):function:"
-    rf"(?P<name>{_NAME})(?::(?P<qualifier>{_QUALIFIER}))?$"
+    rf"arn:aws[a-zA-Z-]*:lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{{12}}):function:"
+    rf"(?P<name>{_NAME})(?::(?P<qualifier>{_QUALIFIER}))?"
 )
 _PARTIAL = re.compile(
-    rf"^(?P<account>\d{{12}}):function:(?P<name>{_NAME})(?::(?P<qualifier>{_QUALIFIER}))?$"
+    rf"(?P<account>\d{{12}}):function:(?P<name>{_NAME})(?::(?P<qualifier>{_QUALIFIER}))?"
 )
-_PLAIN = re.compile(rf"^(?P<name>{_NAME})(?::(?P<qualifier>{_QUALIFIER}))?$")
+_PLAIN = re.compile(rf"(?P<name>{_NAME})(?::(?P<qualifier>{_QUALIFIER}))?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +37,7 @@ def parse_function_ref(value: str, qualifier: str | None = None) -> FunctionRef:
     FunctionRef(name='f', qualifier='live')
     """
     for pattern in (_PLAIN, _PARTIAL, _FULL):
-        match = pattern.match(value)
+        match = pattern.fullmatch(value)
         if match:
             break
     else:

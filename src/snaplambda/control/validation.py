@@ -14,9 +14,10 @@ from typing import Any
 from . import limits
 from .errors import InvalidParameterValue, ValidationError
 
-_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
-_ENV_KEY = re.compile(r"^[a-zA-Z]([a-zA-Z0-9_])+$")
-_HANDLER = re.compile(r"^[^\s]+$")
+# Applied with ``fullmatch``: an anchored ``$`` would let a trailing newline through.
+_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+_ENV_KEY = re.compile(r"[a-zA-Z]([a-zA-Z0-9_])+")
+_HANDLER = re.compile(r"[^\s]+")
 
 
 def _constraint(field: str, value: object, constraint: str) -> ValidationError:
@@ -45,7 +46,7 @@ def _int_in_range(field: str, value: object, low: int, high: int, unit: str) -> 
 
 
 def validate_name(name: object) -> str:
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise _constraint(
             "functionName",
             name,
@@ -68,7 +69,7 @@ def validate_runtime(runtime: object) -> str:
 def validate_handler(handler: object) -> str:
     if (
         not isinstance(handler, str)
-        or not _HANDLER.match(handler)
+        or not _HANDLER.fullmatch(handler)
         or len(handler) > limits.HANDLER_MAX_LEN
     ):
         raise _constraint(
@@ -107,7 +108,7 @@ def validate_environment(value: object) -> dict[str, str]:
         )
     size = 0
     for key, val in variables.items():
-        if not isinstance(key, str) or not _ENV_KEY.match(key):
+        if not isinstance(key, str) or not _ENV_KEY.fullmatch(key):
             raise _constraint(
                 "environment.variables",
                 key,

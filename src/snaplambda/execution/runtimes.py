@@ -48,7 +48,10 @@ _PROBE = (
 )
 
 
-def _probe(path: str, want: tuple[int, int]) -> tuple[str, str] | None:
+_VERSION = re.compile(r"^(\d+)\.(\d+)\.\d+$")
+
+
+def _probe(path: str, want: tuple[int, int], search_path: str) -> tuple[str, str] | None:
     """(version, real executable) of a working candidate.  The real executable
     matters: a pyenv shim is a shell script costing tens of milliseconds per start,
     and a virtualenv's python points back at its base interpreter."""
@@ -58,15 +61,16 @@ def _probe(path: str, want: tuple[int, int]) -> tuple[str, str] | None:
             capture_output=True,
             text=True,
             timeout=20,
-            env={"PATH": os.environ.get("PATH", "")},
+            env={"PATH": search_path},
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    lines = out.stdout.split()
+    lines = out.stdout.splitlines()
     if out.returncode != 0 or len(lines) != 2:
         return None
     version, executable = lines
-    if tuple(int(p) for p in version.split(".")[:2]) != want:
+    match = _VERSION.match(version)
+    if not match or (int(match.group(1)), int(match.group(2))) != want:
         return None
     return version, executable
 
@@ -125,7 +129,7 @@ class RuntimeResolver:
             candidates.append(on_path)
         candidates.extend(_pyenv_candidates(self._environ, want))
         for path in candidates:
-            found = _probe(path, want)
+            found = _probe(path, want, self._environ.get("PATH", ""))
             if found:
                 interpreter = Interpreter(runtime, found[1], found[0])
                 self._cache[runtime] = interpreter

@@ -42,11 +42,15 @@ class ConcurrencyState:
             self.unreserved_in_flight += 1
 
     def end(self, function: str) -> None:
-        count = self.in_flight.get(function, 0) - 1
-        if count > 0:
-            self.in_flight[function] = count
+        count = self.in_flight.get(function, 0)
+        if count == 0:
+            # Nothing of this function is in flight: an unmatched end must not free
+            # a slot another function holds in the shared pool.
+            return
+        if count > 1:
+            self.in_flight[function] = count - 1
         else:
-            self.in_flight.pop(function, None)
+            del self.in_flight[function]
         if function not in self.reserved:
             self.unreserved_in_flight = max(0, self.unreserved_in_flight - 1)
 

@@ -8,9 +8,12 @@ than it declared or anything outside its target directory.
 from __future__ import annotations
 
 import io
+import lzma
 import os
 import stat
 import zipfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -19,6 +22,10 @@ from .errors import ArchiveTooLarge, InvalidArchive
 #: An entry compressing better than this is treated as a zip bomb.
 MAX_RATIO = 1000
 _RATIO_FLOOR = 1 << 20  # small entries may compress extremely well (zeros, blanks)
+#: What reading a corrupt entry raises: bad headers or CRC, broken deflate, bzip2
+#: (OSError) or lzma streams, truncation, or a compression method zipfile lacks.
+_CORRUPT = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, OSError, EOFError, NotImplementedError)
+_LINK_MAX = 4095
 
 
 @dataclass(frozen=True)
@@ -79,9 +86,10 @@ def validate(data: bytes, max_unzipped: int) -> ArchiveInfo:
                 f"Unzipped size must be smaller than {max_unzipped} bytes (this zip declares "
                 f"{total})"
             )
-        # A file and a directory of the same path, or a file "under" a file.
+        # A file and a directory of the same path, or anything "under" a file.  Symlinks
+        # are files here, so no entry is ever written through a symlink.
         files = {str(_entry_path(i)) for i in infos if not i.is_dir()}
-        for name in files:
+        for name in (str(_entry_path(i)) for i in infos):
             for parent in PurePosixPath(name).parents:
                 if str(parent) in files:
                     raise InvalidArchive(
@@ -90,12 +98,49 @@ def validate(data: bytes, max_unzipped: int) -> ArchiveInfo:
     return ArchiveInfo(unzipped_size=total, entries=len(infos))
 
 
+def _chunks(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> Iterator[bytes]:
+    """An entry's bytes; a corrupt entry is :class:`InvalidArchive`, not a crash."""
+    try:
+        with archive.open(entry) as src:
+            while chunk := src.read(1 << 16):
+                yield chunk
+    except _CORRUPT as exc:
+        raise InvalidArchive(
+            f"Could not unzip entry '{entry.filename}': the file is corrupt or uses an "
+            f"unsupported compression method ({exc})"
+        ) from exc
+
+
+def _link_target(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> str:
+    raw = b"".join(_chunks(archive, entry))
+    try:
+        link = raw.decode()
+    except UnicodeDecodeError:
+        link = ""
+    if not link or "\0" in link or len(raw) > _LINK_MAX:
+        raise InvalidArchive(
+            f"Refused zip entry '{entry.filename}': not a valid symlink target "
+            f"(1-{_LINK_MAX} bytes of UTF-8 without NUL)"
+        )
+    return link
+
+
+def _resolves_inside(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a symlink loop (RuntimeError before 3.13)
+        return False
+
+
 def extract(data: bytes, target: Path, max_unzipped: int) -> ArchiveInfo:
-    """Validate, then extract into ``target`` (which must not exist yet)."""
+    """Validate, then extract into ``target`` (which must not exist yet).
+
+    On failure ``target`` may hold part of the package; the caller removes it."""
     info = validate(data, max_unzipped)
     root = target.resolve()
     target.mkdir(parents=True)
     written = 0
+    links: list[tuple[zipfile.ZipInfo, Path, str]] = []
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for entry in archive.infolist():
             rel = _entry_path(entry)
@@ -105,19 +150,19 @@ def extract(data: bytes, target: Path, max_unzipped: int) -> ArchiveInfo:
                 continue
             dest.parent.mkdir(parents=True, exist_ok=True)
             if _is_symlink(entry):
-                link = archive.read(entry).decode()
-                resolved = (dest.parent / link).resolve()
-                if os.path.isabs(link) or not resolved.is_relative_to(root):
+                link = _link_target(archive, entry)
+                if os.path.isabs(link) or not _resolves_inside(dest.parent / link, root):
                     raise InvalidArchive(
                         f"Refused zip entry '{entry.filename}': symlink to '{link}' points "
                         "outside the package"
                     )
                 dest.symlink_to(link)
+                links.append((entry, dest, link))
                 continue
             if not dest.parent.resolve().is_relative_to(root):
                 raise InvalidArchive(f"Refused zip entry '{entry.filename}': escapes the package")
-            with archive.open(entry) as src, open(dest, "wb") as out:
-                while chunk := src.read(1 << 16):
+            with open(dest, "wb") as out:
+                for chunk in _chunks(archive, entry):
                     written += len(chunk)
                     if written > max_unzipped:
                         raise ArchiveTooLarge(
@@ -126,4 +171,12 @@ def extract(data: bytes, target: Path, max_unzipped: int) -> ArchiveInfo:
                     out.write(chunk)
             mode = (entry.external_attr >> 16) & 0o777
             os.chmod(dest, 0o755 if mode & 0o111 else 0o644)
+    # Each link was checked as it was made, but a later link can change where an
+    # earlier one leads ("a" -> "b/..", then "b" -> "."): check them all again.
+    for entry, dest, link in links:
+        if not _resolves_inside(dest, root):
+            raise InvalidArchive(
+                f"Refused zip entry '{entry.filename}': symlink to '{link}' points outside "
+                "the package (through other symlinks) or into a loop"
+            )
     return info

@@ -1,0 +1,87 @@
+"""The content-addressed code store."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from snaplambda.packaging.codestore import CodeStore
+from snaplambda.packaging.errors import ArchiveTooLarge, InvalidArchive
+from tests.support import zip_files
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> CodeStore:
+    return CodeStore(tmp_path / "code", max_zip=1 << 20, max_unzipped=1 << 20)
+
+
+def listing(store: CodeStore) -> list[str]:
+    return sorted(p.name for p in store.root.iterdir())
+
+
+def test_code_sha256_is_base64_of_the_zips_sha256(store: CodeStore) -> None:
+    data = zip_files({"app.py": "def handler(e, c):\n    return 1\n"})
+    ref = store.put(data)
+    digest = hashlib.sha256(data).digest()
+    assert ref.sha256_b64 == base64.b64encode(digest).decode()
+    assert ref.key == digest.hex()
+    assert ref.size == len(data)
+    assert (store.path(ref.key) / "app.py").read_text().startswith("def handler")
+
+
+def test_same_bytes_are_stored_once(store: CodeStore) -> None:
+    data = zip_files({"app.py": "x = 1"})
+    first = store.put(data)
+    marker = store.path(first.key) / "app.py"
+    inode = marker.stat().st_ino
+    second = store.put(data)
+    assert first == second
+    assert listing(store) == [first.key], "one directory, and no staging left behind"
+    assert marker.stat().st_ino == inode, "the stored copy is not extracted again"
+
+
+def test_different_bytes_are_stored_apart(store: CodeStore) -> None:
+    a = store.put(zip_files({"app.py": "x = 1"}))
+    b = store.put(zip_files({"app.py": "x = 2"}))
+    assert a.key != b.key and a.sha256_b64 != b.sha256_b64
+    assert listing(store) == sorted([a.key, b.key])
+    assert (store.path(a.key) / "app.py").read_text() == "x = 1"
+    assert (store.path(b.key) / "app.py").read_text() == "x = 2"
+
+
+def test_an_invalid_zip_leaves_nothing_behind(store: CodeStore) -> None:
+    with pytest.raises(InvalidArchive):
+        store.put(b"definitely not a zip")
+    with pytest.raises(InvalidArchive):
+        store.put(zip_files({"../escape.py": "x"}))
+    assert listing(store) == []
+
+
+def test_zipped_size_limit_is_request_entity_too_large(store: CodeStore) -> None:
+    too_big = b"\0" * (store.max_zip + 1)
+    with pytest.raises(ArchiveTooLarge) as info:
+        store.put(too_big)
+    assert info.value.aws_type == "RequestEntityTooLargeException"
+    assert info.value.status == 413
+    assert str(store.max_zip) in info.value.message
+    assert listing(store) == []
+
+
+def test_unzipped_size_limit(tmp_path: Path) -> None:
+    store = CodeStore(tmp_path / "code", max_zip=1 << 20, max_unzipped=1000)
+    with pytest.raises(ArchiveTooLarge) as info:
+        store.put(zip_files({"big.txt": "x" * 2000}))
+    assert info.value.aws_type == "InvalidParameterValueException"
+    assert info.value.status == 400
+    assert listing(store) == []
+
+
+def test_remove(store: CodeStore) -> None:
+    ref = store.put(zip_files({"app.py": "x = 1"}))
+    store.remove(ref.key)
+    assert listing(store) == []
+    store.remove(ref.key)  # removing twice is fine
+    assert store.put(zip_files({"app.py": "x = 1"})) == ref
