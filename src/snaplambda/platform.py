@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import random
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -17,12 +18,14 @@ import orjson
 
 from . import runtime as runtime_pkg
 from .config import Config
+from .control.aliases import AliasService
 from .control.arns import FunctionRef
-from .control.errors import InvalidParameterValue, ResourceNotFound
+from .control.errors import InvalidParameterValue
 from .control.functions import FunctionService
 from .control.limits import SYNC_PAYLOAD_MAX_BYTES, UNZIPPED_MAX_BYTES, ZIP_MAX_BYTES
 from .control.models import LATEST, FunctionConfig
 from .control.store import SqliteStore
+from .control.versions import VersionService
 from .execution.environment import InvokeRequest, InvokeResult
 from .execution.limits import make_limiter
 from .execution.pool import EnvironmentPool
@@ -96,6 +99,9 @@ class Platform:
         self.store = SqliteStore(config.db_path)
         self.code = CodeStore(config.code_dir, ZIP_MAX_BYTES, UNZIPPED_MAX_BYTES)
         self.functions = FunctionService(self.store, self.code, config.region, config.account_id)
+        self.versions = VersionService(self.store, self.functions)
+        self.aliases = AliasService(self.store, self.versions)
+        self._random = random.Random()
         self.logs = LogStore(config.logs_db_path)
         self.limiter = make_limiter(config.memory_limiter, config.cpu_limiter)
         self.resolver = RuntimeResolver(config.interpreters)
@@ -108,15 +114,19 @@ class Platform:
             self.logs.append,
         )
         self.functions.subscribe(self._on_function_change)
+        self.versions.subscribe(self.pool.retire)
         for cfg in self.functions.list():
             reserved = self.functions.reserved_concurrency(cfg.name)
             if reserved is not None:
                 self.pool.set_reserved(cfg.name, reserved)
 
     def _on_function_change(self, cfg: FunctionConfig | None, name: str) -> None:
+        if cfg is not None:
+            # Only $LATEST changes: published versions' environments stay warm.
+            self.pool.retire(name, LATEST)
+            return
         self.pool.retire(name)
-        if cfg is None:
-            self.pool.set_reserved(name, None)
+        self.pool.set_reserved(name, None)
 
     async def close(self) -> None:
         """Stop all environments, flush logs, release cgroups."""
@@ -126,14 +136,9 @@ class Platform:
             self.store.close()
 
     def resolve(self, ref: FunctionRef) -> FunctionConfig:
-        """The configuration an invoke of ``ref`` runs."""
-        qualifier = ref.qualifier or LATEST
-        if qualifier != LATEST:
-            raise ResourceNotFound(
-                f"Function not found: arn:aws:lambda:{self.config.region}:"
-                f"{self.config.account_id}:function:{ref.name}:{qualifier}"
-            )
-        return self.functions.get(ref.name, LATEST)
+        """The configuration an invoke of ``ref`` runs: $LATEST, a version, or an
+        alias's version (chosen at random per invoke when the alias routes)."""
+        return self.aliases.resolve(ref.name, ref.qualifier, self._random.random)
 
     @staticmethod
     def check_payload(payload: bytes) -> bytes:

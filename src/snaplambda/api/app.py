@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from .. import __version__
 from ..platform import Platform
-from . import lambda_api, logs_api
+from . import lambda_api, logs_api, versions_api
 from .errors import ApiError, rest_error, to_json_response
 from .invoke import InvokeHandler, Receive, Scope, Send, match
 
@@ -85,6 +85,7 @@ def build_app(platform: Platform) -> Any:
     router = Starlette(
         routes=[
             *lambda_api.routes(platform),
+            *versions_api.routes(platform),
             Route("/", _json_protocol, methods=["POST"]),
             Route("/health", _health, methods=["GET"]),
         ],

@@ -1,40 +1,24 @@
-"""Lambda's REST API (2015-03-31): functions and reserved concurrency."""
+"""Lambda's REST API (2015-03-31): functions and reserved concurrency.
+
+Versions and aliases are served by :mod:`.versions_api`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..control.arns import parse_function_ref
+from ..control.arns import function_arn
 from ..control.errors import InvalidParameterValue
+from ..control.models import FunctionConfig
 from ..platform import Platform
-from .errors import ApiError, to_rest_response
-
-
-def _json(data: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(data), status, media_type="application/json")
-
-
-async def _body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw:
-        return {}
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise ApiError("InvalidRequestContentException", 400, f"Body is not JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ApiError("InvalidRequestContentException", 400, "Body must be a JSON object")
-    return data
+from .rest import function_ref, guard, json_response, max_items, paginate, read_body
 
 
 def _name(request: Request) -> str:
-    ref = parse_function_ref(request.path_params["name"], request.query_params.get("Qualifier"))
-    return ref.name
+    return function_ref(request).name
 
 
 class LambdaApi:
@@ -45,33 +29,39 @@ class LambdaApi:
         self.region = platform.config.region
         self.account = platform.config.account_id
 
-    def _config(self, name: str) -> dict[str, Any]:
-        return self.p.functions.get(name).to_aws(self.region, self.account)
+    def _describe(self, cfg: FunctionConfig, qualifier: str | None) -> dict[str, Any]:
+        """``FunctionConfiguration``; asked for with a qualifier (version or alias),
+        its ARN carries that qualifier."""
+        doc = cfg.to_aws(self.region, self.account)
+        if qualifier:
+            doc["FunctionArn"] = function_arn(self.region, self.account, cfg.name, qualifier)
+        return doc
+
+    def _lookup(self, request: Request) -> tuple[FunctionConfig, str | None]:
+        ref = function_ref(request)
+        return self.p.aliases.resolve(ref.name, ref.qualifier), ref.qualifier
 
     async def create_function(self, request: Request) -> Response:
-        cfg = self.p.functions.create(await _body(request))
-        return _json(cfg.to_aws(self.region, self.account), 201)
+        body = await read_body(request)
+        cfg = self.p.functions.create(body)
+        if body.get("Publish"):
+            cfg = self.p.versions.publish(cfg.name, {})
+        return json_response(cfg.to_aws(self.region, self.account), 201)
 
     async def list_functions(self, request: Request) -> Response:
-        try:
-            max_items = int(request.query_params.get("MaxItems", "50"))
-        except ValueError as exc:
-            raise InvalidParameterValue("MaxItems must be an integer from 1 to 10000") from exc
-        if not 1 <= max_items <= 10000:
-            raise InvalidParameterValue(f"Value '{max_items}' at 'maxItems' must be 1-10000")
         marker = request.query_params.get("Marker", "")
-        functions = [f for f in self.p.functions.list() if f.name > marker]
-        page = functions[:max_items]
+        functions = self.p.functions.list()
+        page, last = paginate(functions, max_items(request), lambda f: f.name > marker)
         body: dict[str, Any] = {"Functions": [f.to_aws(self.region, self.account) for f in page]}
-        if len(functions) > max_items:
-            body["NextMarker"] = page[-1].name
-        return _json(body)
+        if last is not None:
+            body["NextMarker"] = last.name
+        return json_response(body)
 
     async def get_function(self, request: Request) -> Response:
-        name = _name(request)
-        cfg = self.p.functions.get(name)
+        cfg, qualifier = self._lookup(request)
+        name = cfg.name
         body: dict[str, Any] = {
-            "Configuration": cfg.to_aws(self.region, self.account),
+            "Configuration": self._describe(cfg, qualifier),
             "Code": {
                 "RepositoryType": "S3",
                 "Location": f"file://{self.p.code.path(cfg.code_key)}",
@@ -80,26 +70,34 @@ class LambdaApi:
         reserved = self.p.functions.reserved_concurrency(name)
         if reserved is not None:
             body["Concurrency"] = {"ReservedConcurrentExecutions": reserved}
-        return _json(body)
+        return json_response(body)
 
     async def get_configuration(self, request: Request) -> Response:
-        return _json(self._config(_name(request)))
+        return json_response(self._describe(*self._lookup(request)))
 
     async def update_code(self, request: Request) -> Response:
-        cfg = self.p.functions.update_code(_name(request), await _body(request))
-        return _json(cfg.to_aws(self.region, self.account))
+        body = await read_body(request)
+        cfg = self.p.functions.update_code(_name(request), body)
+        if body.get("Publish"):
+            cfg = self.p.versions.publish(cfg.name, {})
+        return json_response(cfg.to_aws(self.region, self.account))
 
     async def update_configuration(self, request: Request) -> Response:
-        cfg = self.p.functions.update_configuration(_name(request), await _body(request))
-        return _json(cfg.to_aws(self.region, self.account))
+        cfg = self.p.functions.update_configuration(_name(request), await read_body(request))
+        return json_response(cfg.to_aws(self.region, self.account))
 
     async def delete_function(self, request: Request) -> Response:
-        self.p.functions.delete(_name(request))
+        """The whole function, or with a qualifier only that version."""
+        ref = function_ref(request)
+        if ref.qualifier is None:
+            self.p.functions.delete(ref.name)
+        else:
+            self.p.versions.delete(ref.name, ref.qualifier)
         return Response(status_code=204)
 
     async def put_concurrency(self, request: Request) -> Response:
         name = _name(request)
-        body = await _body(request)
+        body = await read_body(request)
         value = body.get("ReservedConcurrentExecutions")
         limit = self.p.config.max_concurrency
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -122,13 +120,13 @@ class LambdaApi:
             )
         self.p.store.put_setting(name, "concurrency", {"ReservedConcurrentExecutions": value})
         self.p.pool.set_reserved(name, value)
-        return _json({"ReservedConcurrentExecutions": value})
+        return json_response({"ReservedConcurrentExecutions": value})
 
     async def get_concurrency(self, request: Request) -> Response:
         name = _name(request)
         self.p.functions.get(name)
         reserved = self.p.functions.reserved_concurrency(name)
-        return _json({} if reserved is None else {"ReservedConcurrentExecutions": reserved})
+        return json_response({} if reserved is None else {"ReservedConcurrentExecutions": reserved})
 
     async def delete_concurrency(self, request: Request) -> Response:
         name = _name(request)
@@ -144,7 +142,7 @@ class LambdaApi:
             for f in self.p.functions.list()
             if (r := self.p.functions.reserved_concurrency(f.name)) is not None
         )
-        return _json(
+        return json_response(
             {
                 "AccountLimit": {
                     "ConcurrentExecutions": limit,
@@ -158,39 +156,29 @@ class LambdaApi:
         )
 
 
-def _guard(handler: Any) -> Any:
-    async def wrapped(request: Request) -> Response:
-        try:
-            return await handler(request)  # type: ignore[no-any-return]
-        except Exception as exc:
-            return to_rest_response(exc)
-
-    return wrapped
-
-
 def routes(platform: Platform) -> list[Route]:
     api = LambdaApi(platform)
     fn = "/2015-03-31/functions"
     return [
-        Route(fn, _guard(api.create_function), methods=["POST"]),
-        Route(fn, _guard(api.list_functions), methods=["GET"]),
-        Route(fn + "/", _guard(api.list_functions), methods=["GET"]),
-        Route(fn + "/{name}", _guard(api.get_function), methods=["GET"]),
-        Route(fn + "/{name}", _guard(api.delete_function), methods=["DELETE"]),
-        Route(fn + "/{name}/configuration", _guard(api.get_configuration), methods=["GET"]),
-        Route(fn + "/{name}/configuration", _guard(api.update_configuration), methods=["PUT"]),
-        Route(fn + "/{name}/code", _guard(api.update_code), methods=["PUT"]),
+        Route(fn, guard(api.create_function), methods=["POST"]),
+        Route(fn, guard(api.list_functions), methods=["GET"]),
+        Route(fn + "/", guard(api.list_functions), methods=["GET"]),
+        Route(fn + "/{name}", guard(api.get_function), methods=["GET"]),
+        Route(fn + "/{name}", guard(api.delete_function), methods=["DELETE"]),
+        Route(fn + "/{name}/configuration", guard(api.get_configuration), methods=["GET"]),
+        Route(fn + "/{name}/configuration", guard(api.update_configuration), methods=["PUT"]),
+        Route(fn + "/{name}/code", guard(api.update_code), methods=["PUT"]),
         Route(
-            "/2017-10-31/functions/{name}/concurrency", _guard(api.put_concurrency), methods=["PUT"]
+            "/2017-10-31/functions/{name}/concurrency", guard(api.put_concurrency), methods=["PUT"]
         ),
         Route(
             "/2017-10-31/functions/{name}/concurrency",
-            _guard(api.delete_concurrency),
+            guard(api.delete_concurrency),
             methods=["DELETE"],
         ),
         Route(
-            "/2019-09-30/functions/{name}/concurrency", _guard(api.get_concurrency), methods=["GET"]
+            "/2019-09-30/functions/{name}/concurrency", guard(api.get_concurrency), methods=["GET"]
         ),
-        Route("/2016-08-19/account-settings", _guard(api.account_settings), methods=["GET"]),
-        Route("/2016-08-19/account-settings/", _guard(api.account_settings), methods=["GET"]),
+        Route("/2016-08-19/account-settings", guard(api.account_settings), methods=["GET"]),
+        Route("/2016-08-19/account-settings/", guard(api.account_settings), methods=["GET"]),
     ]

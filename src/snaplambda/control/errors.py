@@ -1,7 +1,7 @@
 """Errors of the control plane.
 
 ControlError
- +-- ResourceNotFound        the function (or version) does not exist
+ +-- ResourceNotFound        the function (or version, or alias) does not exist
  +-- ResourceConflict        it exists already, or is in a state that forbids the call
  +-- InvalidParameterValue   a field's value is not allowed (names field, value, range)
  +-- PreconditionFailed      a RevisionId did not match

@@ -41,6 +41,17 @@ def decode_zip(code: object) -> bytes:
         raise InvalidParameterValue(f"Value at 'code.zipFile' is not valid base64: {exc}") from exc
 
 
+def check_revision(current: str, body: Mapping[str, Any]) -> None:
+    """Refuse with :class:`PreconditionFailed` when ``body`` names a ``RevisionId``
+    other than ``current`` (of $LATEST, or of an alias)."""
+    wanted = body.get("RevisionId")
+    if wanted and wanted != current:
+        raise PreconditionFailed(
+            "The Revision Id provided does not match the latest Revision Id. Call the "
+            "GetFunction/GetAlias API to retrieve the latest Revision Id"
+        )
+
+
 class FunctionService:
     """The functions of one platform."""
 
@@ -82,7 +93,10 @@ class FunctionService:
         return sorted(self._latest.values(), key=lambda c: c.name)
 
     def create(self, body: Mapping[str, Any]) -> FunctionConfig:
-        """CreateFunction: validate everything, then store code and configuration."""
+        """CreateFunction: validate everything, then store code and configuration.
+
+        ``Publish`` is left to the caller (:meth:`.versions.VersionService.publish`).
+        """
         name = validation.validate_name(body.get("FunctionName"))
         if body.get("PackageType", "Zip") != "Zip":
             raise InvalidParameterValue(
@@ -95,10 +109,6 @@ class FunctionService:
                     "Runtime and Handler are mandatory parameters for functions created "
                     f"with deployment packages (missing: {required})"
                 )
-        if body.get("Publish"):
-            raise InvalidParameterValue(
-                "Publish=true is not supported yet: versions come with the control-plane work"
-            )
         changes = validation.config_changes(body)
         if "Code" not in body:
             raise InvalidParameterValue("Code is a mandatory parameter of CreateFunction")
@@ -118,7 +128,7 @@ class FunctionService:
     def update_code(self, name: str, body: Mapping[str, Any]) -> FunctionConfig:
         """UpdateFunctionCode from ``ZipFile``."""
         current = self.get(name)
-        self._check_revision(current, body)
+        check_revision(current.revision_id, body)
         ref: CodeRef = self._code.put(decode_zip(body.get("ZipFile")))
         return self._save(
             replace(current, code_key=ref.key, code_sha256=ref.sha256_b64, code_size=ref.size)
@@ -127,7 +137,7 @@ class FunctionService:
     def update_configuration(self, name: str, body: Mapping[str, Any]) -> FunctionConfig:
         """UpdateFunctionConfiguration: only the fields given change."""
         current = self.get(name)
-        self._check_revision(current, body)
+        check_revision(current.revision_id, body)
         return self._save(replace(current, **validation.config_changes(body)))
 
     def delete(self, name: str) -> None:
@@ -140,15 +150,6 @@ class FunctionService:
     def reserved_concurrency(self, name: str) -> int | None:
         doc = self._store.get_setting(name, "concurrency")
         return None if doc is None else int(doc["ReservedConcurrentExecutions"])
-
-    @staticmethod
-    def _check_revision(current: FunctionConfig, body: Mapping[str, Any]) -> None:
-        wanted = body.get("RevisionId")
-        if wanted and wanted != current.revision_id:
-            raise PreconditionFailed(
-                "The Revision Id provided does not match the latest Revision Id. Call the "
-                "GetFunction/GetAlias API to retrieve the latest Revision Id"
-            )
 
     def _describe(self, name: str, version: str) -> str:
         return function_arn(self.region, self.account, name, version)

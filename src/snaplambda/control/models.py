@@ -1,4 +1,4 @@
-"""The function model: one immutable record per function version."""
+"""The function model: one immutable record per function version, and aliases."""
 
 from __future__ import annotations
 
@@ -43,6 +43,9 @@ class FunctionConfig:
     revision_id: str = ""
     state: str = "Active"
     last_update_status: str = "Successful"
+    published_from: str = ""
+    """For a published version, the fingerprint of the $LATEST it was published from
+    (see :func:`~.versions.fingerprint`); empty for $LATEST."""
 
     def to_doc(self) -> dict[str, Any]:
         """A JSON-ready dict for the store."""
@@ -85,3 +88,41 @@ class FunctionConfig:
             "LoggingConfig": {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{self.name}"},
             "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
         }
+
+
+@dataclass(frozen=True)
+class Alias:
+    """A named pointer to a function version, optionally splitting traffic with a
+    second version (``routing``: additional version -> weight, 0.0-1.0)."""
+
+    function: str
+    name: str
+    function_version: str
+    description: str = ""
+    routing: dict[str, float] = field(default_factory=dict)
+    revision_id: str = ""
+
+    def to_doc(self) -> dict[str, Any]:
+        """A JSON-ready dict for the store."""
+        return asdict(self)
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Alias:
+        known = {k: v for k, v in doc.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+    def arn(self, region: str, account: str) -> str:
+        return function_arn(region, account, self.function, self.name)
+
+    def to_aws(self, region: str, account: str) -> dict[str, Any]:
+        """The ``AliasConfiguration`` shape of Lambda's API."""
+        doc: dict[str, Any] = {
+            "AliasArn": self.arn(region, account),
+            "Name": self.name,
+            "FunctionVersion": self.function_version,
+            "Description": self.description,
+            "RevisionId": self.revision_id,
+        }
+        if self.routing:
+            doc["RoutingConfig"] = {"AdditionalVersionWeights": dict(self.routing)}
+        return doc

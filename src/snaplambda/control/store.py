@@ -1,8 +1,8 @@
 """The control plane's store: a small interface and its SQLite implementation.
 
-Records are JSON documents keyed by (function name, version), so the schema stays
-stable as the function model grows; a PostgreSQL store can implement the same
-Protocol to let several nodes share state.
+Records are JSON documents keyed by (function name, version) or (function name,
+alias name), so the schema stays stable as the model grows; a PostgreSQL store can
+implement the same Protocol to let several nodes share state.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from .models import FunctionConfig
+from .models import LATEST, Alias, FunctionConfig
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS functions (
@@ -28,6 +28,12 @@ CREATE TABLE IF NOT EXISTS settings (
     doc      BLOB NOT NULL,
     PRIMARY KEY (name, kind)
 );
+CREATE TABLE IF NOT EXISTS aliases (
+    function TEXT NOT NULL,
+    name     TEXT NOT NULL,
+    doc      BLOB NOT NULL,
+    PRIMARY KEY (function, name)
+);
 """
 
 
@@ -38,9 +44,22 @@ class Store(Protocol):
 
     def put_function(self, config: FunctionConfig) -> None: ...
 
-    def delete_function(self, name: str, version: str | None = None) -> None: ...
+    def delete_function(self, name: str, version: str | None = None) -> None:
+        """Delete one version, or (``version=None``) the whole function: every
+        version, alias and setting of it."""
+        ...
 
     def list_functions(self, version: str) -> list[FunctionConfig]: ...
+
+    def list_versions(self, name: str) -> list[FunctionConfig]:
+        """The published versions of one function (not $LATEST), oldest first."""
+        ...
+
+    def put_alias(self, alias: Alias) -> None: ...
+
+    def delete_alias(self, function: str, name: str) -> None: ...
+
+    def list_aliases(self, function: str) -> list[Alias]: ...
 
     def get_setting(self, name: str, kind: str) -> dict[str, Any] | None: ...
 
@@ -75,6 +94,7 @@ class SqliteStore:
         if version is None:
             self._db.execute("DELETE FROM functions WHERE name = ?", (name,))
             self._db.execute("DELETE FROM settings WHERE name = ?", (name,))
+            self._db.execute("DELETE FROM aliases WHERE function = ?", (name,))
         else:
             self._db.execute(
                 "DELETE FROM functions WHERE name = ? AND version = ?", (name, version)
@@ -85,6 +105,29 @@ class SqliteStore:
             "SELECT doc FROM functions WHERE version = ? ORDER BY name", (version,)
         ).fetchall()
         return [FunctionConfig.from_doc(orjson.loads(row[0])) for row in rows]
+
+    def list_versions(self, name: str) -> list[FunctionConfig]:
+        rows = self._db.execute(
+            "SELECT doc FROM functions WHERE name = ? AND version != ? "
+            "ORDER BY CAST(version AS INTEGER)",
+            (name, LATEST),
+        ).fetchall()
+        return [FunctionConfig.from_doc(orjson.loads(row[0])) for row in rows]
+
+    def put_alias(self, alias: Alias) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO aliases (function, name, doc) VALUES (?, ?, ?)",
+            (alias.function, alias.name, orjson.dumps(alias.to_doc())),
+        )
+
+    def delete_alias(self, function: str, name: str) -> None:
+        self._db.execute("DELETE FROM aliases WHERE function = ? AND name = ?", (function, name))
+
+    def list_aliases(self, function: str) -> list[Alias]:
+        rows = self._db.execute(
+            "SELECT doc FROM aliases WHERE function = ? ORDER BY name", (function,)
+        ).fetchall()
+        return [Alias.from_doc(orjson.loads(row[0])) for row in rows]
 
     def get_setting(self, name: str, kind: str) -> dict[str, Any] | None:
         row = self._db.execute(

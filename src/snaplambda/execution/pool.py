@@ -198,16 +198,22 @@ class EnvironmentPool:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def retire(self, function: str) -> None:
-        """The function changed or was deleted: no environment of it is reused."""
-        for key in [k for k in self._idle if k[0] == function]:
+    def retire(self, function: str, version: str | None = None) -> None:
+        """Reuse no environment of ``function:version`` (its $LATEST changed, or the
+        version was deleted), or with ``version=None`` of any version of ``function``
+        (it was deleted).  Other versions' warm environments stay."""
+
+        def matches(name: str, env_version: str) -> bool:
+            return name == function and (version is None or env_version == version)
+
+        for key in [k for k in self._idle if matches(*k)]:
             for env in self._idle.pop(key):
                 handle = self._expiry.pop(env.id, None)
                 if handle is not None:
                     handle.cancel()
                 self._discard(env)
         for env in self._envs.values():
-            if env.config.name == function:
+            if matches(env.config.name, env.config.version):
                 env.retired = True
 
     def set_reserved(self, function: str, value: int | None) -> None:
