@@ -26,6 +26,7 @@ from .control.limits import SYNC_PAYLOAD_MAX_BYTES, UNZIPPED_MAX_BYTES, ZIP_MAX_
 from .control.models import LATEST, FunctionConfig
 from .control.store import SqliteStore
 from .control.versions import VersionService
+from .errors import AwsError
 from .execution.environment import InvokeRequest, InvokeResult
 from .execution.limits import make_limiter
 from .execution.pool import EnvironmentPool
@@ -37,14 +38,11 @@ from .observability.tracing import trace_header
 from .packaging.codestore import CodeStore
 
 
-class PayloadError(Exception):
+class PayloadError(AwsError):
     """The request payload is not acceptable (size or JSON)."""
 
     def __init__(self, aws_type: str, status: int, message: str) -> None:
-        super().__init__(message)
-        self.aws_type = aws_type
-        self.status = status
-        self.message = message
+        super().__init__(message, aws_type, status)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,23 +12,15 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from ..control.errors import ControlError
-from ..execution.errors import ExecutionError, Throttled
-from ..packaging.errors import PackagingError
-from ..platform import PayloadError
+from ..errors import AwsError
+from ..execution.errors import Throttled
 
 
-class ApiError(Exception):
+class ApiError(AwsError):
     """An error raised by the API layer itself (bad request shape)."""
 
     def __init__(self, aws_type: str, status: int, message: str) -> None:
-        super().__init__(message)
-        self.aws_type = aws_type
-        self.status = status
-        self.message = message
-
-
-KNOWN = (ApiError, ControlError, ExecutionError, PackagingError, PayloadError)
+        super().__init__(message, aws_type, status)
 
 
 def rest_error(aws_type: str, status: int, message: str, **extra: Any) -> Response:
@@ -47,14 +39,14 @@ def to_rest_response(exc: Exception) -> Response:
         return rest_error(
             exc.aws_type, exc.status, exc.message, Reason=exc.reason, retryAfterSeconds=1
         )
-    if isinstance(exc, KNOWN):
+    if isinstance(exc, AwsError):
         return rest_error(exc.aws_type, exc.status, exc.message)
     return rest_error("ServiceException", 500, f"Internal error: {type(exc).__name__}: {exc}")
 
 
 def to_json_response(exc: Exception) -> Response:
     """Any known error in the JSON protocol's shape."""
-    if isinstance(exc, KNOWN):
+    if isinstance(exc, AwsError):
         aws_type, status, message = exc.aws_type, exc.status, exc.message
     else:
         aws_type, status, message = "ServiceUnavailableException", 500, str(exc)

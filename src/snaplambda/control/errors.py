@@ -12,16 +12,11 @@ Each carries the AWS error name and HTTP status the API boundary uses.
 
 from __future__ import annotations
 
+from ..errors import AwsError
 
-class ControlError(Exception):
+
+class ControlError(AwsError):
     """Root of control-plane errors."""
-
-    aws_type = "ServiceException"
-    status = 500
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class ResourceNotFound(ControlError):

@@ -8,16 +8,11 @@ ExecutionError
 
 from __future__ import annotations
 
+from ..errors import AwsError
 
-class ExecutionError(Exception):
+
+class ExecutionError(AwsError):
     """Root of execution errors."""
-
-    aws_type = "ServiceException"
-    status = 500
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class RuntimeUnavailable(ExecutionError):

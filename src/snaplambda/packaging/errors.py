@@ -7,16 +7,14 @@ PackagingError
 
 from __future__ import annotations
 
+from ..errors import AwsError
 
-class PackagingError(Exception):
+
+class PackagingError(AwsError):
     """Root of packaging errors."""
 
     aws_type = "InvalidParameterValueException"
     status = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class InvalidArchive(PackagingError):
@@ -25,6 +23,5 @@ class InvalidArchive(PackagingError):
 
 class ArchiveTooLarge(PackagingError):
     def __init__(self, message: str, aws_type: str = "InvalidParameterValueException") -> None:
-        super().__init__(message)
-        self.aws_type = aws_type
-        self.status = 413 if aws_type == "RequestEntityTooLargeException" else 400
+        status = 413 if aws_type == "RequestEntityTooLargeException" else 400
+        super().__init__(message, aws_type, status)
