@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import os
 import shutil
+import socket
 import time
 from collections import deque
 from collections.abc import Callable
@@ -123,32 +124,67 @@ class _Control(asyncio.Protocol):
 
     Frames that arrive before anyone waits for them are queued, never dropped: the
     bootstrap may finish init before the platform has attached its transport.
+
+    A body larger than ``max_body`` is never held in memory: it is read and
+    discarded, and its frame delivered with an empty body and its size in the
+    header's ``"dropped_body"``, so a function cannot make the platform buffer
+    whatever it returns.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_body: int = SYNC_PAYLOAD_MAX_BYTES) -> None:
         self.buffer = bytearray()
         self.frames: deque[tuple[dict[str, Any], bytes]] = deque()
         self.waiter: asyncio.Future[tuple[dict[str, Any], bytes]] | None = None
         self.closed = False
+        self.max_body = max_body
+        self._skipping: dict[str, Any] | None = None
+        """The header of the oversized frame whose body is being discarded."""
+        self._skip = 0
 
     def data_received(self, data: bytes) -> None:
+        if self._skipping is not None:
+            taken = min(self._skip, len(data))
+            self._skip -= taken
+            if self._skip:
+                return
+            header, self._skipping = self._skipping, None
+            self._deliver(header, b"")
+            data = data[taken:]
         buf = self.buffer
         buf += data
         while len(buf) >= PREFIX.size:
             head_len, body_len = decode_prefix(bytes(buf[: PREFIX.size]))
-            end = PREFIX.size + head_len + body_len
+            start = PREFIX.size + head_len
+            if body_len > self.max_body and len(buf) >= start:
+                header = orjson.loads(bytes(buf[PREFIX.size : start]))
+                header["dropped_body"] = body_len
+                taken = min(body_len, len(buf) - start)
+                del buf[: start + taken]
+                if taken < body_len:
+                    self._skipping, self._skip = header, body_len - taken
+                    return
+                self._deliver(header, b"")
+                continue
+            end = start + body_len
             if len(buf) < end:
                 return
-            header = orjson.loads(bytes(buf[PREFIX.size : PREFIX.size + head_len]))
-            body = bytes(buf[PREFIX.size + head_len : end])
+            header = orjson.loads(bytes(buf[PREFIX.size : start]))
+            body = bytes(buf[start:end])
             del buf[:end]
-            waiter, self.waiter = self.waiter, None
-            if waiter is not None and not waiter.done():
-                waiter.set_result((header, body))
-            else:
-                self.frames.append((header, body))
+            self._deliver(header, body)
+
+    def _deliver(self, header: dict[str, Any], body: bytes) -> None:
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result((header, body))
+        else:
+            self.frames.append((header, body))
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self.end()
+
+    def end(self) -> None:
+        """No frame will come any more: fail whoever waits for one."""
         self.closed = True
         waiter, self.waiter = self.waiter, None
         if waiter is not None and not waiter.done():
@@ -207,6 +243,7 @@ class Environment:
         self._timed_out = False
         for fd in (spawned.stdout, spawned.stderr):
             loop.add_reader(fd, self._on_output, fd)
+        self.process.exited.add_done_callback(self._on_exit)
 
     # -- state ---------------------------------------------------------------
 
@@ -218,6 +255,21 @@ class Environment:
     @property
     def alive(self) -> bool:
         return self.state is not EnvState.DEAD
+
+    def _on_exit(self, exited: asyncio.Future[int]) -> None:
+        """The runtime exited: all it sent has arrived and nothing more will, even when
+        a child it forked keeps the control socket open.  Take what is left and end
+        the channel, so that nothing waits on a dead runtime until its deadline."""
+        sock = self._spawned.control
+        for _ in range(256):  # bounded: such a child could keep writing
+            try:
+                data = sock.recv(1 << 16, socket.MSG_DONTWAIT)
+            except OSError:  # nothing buffered (EAGAIN), or already closed
+                break
+            if not data:
+                break
+            self._control.data_received(data)
+        self._control.end()
 
     # -- logs ----------------------------------------------------------------
 
@@ -282,13 +334,19 @@ class Environment:
             self._loop.remove_reader(fd)
             os.close(fd)
 
-    def _new_capture(self) -> _Capture:
-        cap, self._capture = self._capture, _Capture(self._log_budget)
+    def _report_dropped(self) -> None:
+        """Say in the current capture how much of its output was dropped, if any."""
+        cap = self._capture
         if cap.dropped:
+            dropped, cap.dropped = cap.dropped, 0
             self.log(
-                f"[snaplambda] {cap.dropped} bytes of output dropped: over the "
+                f"[snaplambda] {dropped} bytes of output dropped: over the "
                 f"{self._log_budget}-byte limit per invocation"
             )
+
+    def _new_capture(self) -> _Capture:
+        self._report_dropped()
+        cap, self._capture = self._capture, _Capture(self._log_budget)
         return cap
 
     # -- init ----------------------------------------------------------------
@@ -336,12 +394,14 @@ class Environment:
                 "errorMessage": f"Init phase timed out after {init_timeout_s:.2f} seconds",
             }
         elif header.get("t") == "init":
-            status, error = "error", orjson.loads(body)
+            status, error = "error", _error_document(header, body)
         else:
             status, error = "error", await self._exit_error()
         self._drain_output()
         self._flush_partial()
-        self.log(lines.init_report_line(timing.init_duration_ms, status, error.get("errorType")))
+        # Lambda names an error type for failed inits only, not for timed-out ones.
+        error_type = error.get("errorType") if status == "error" else None
+        self.log(lines.init_report_line(timing.init_duration_ms, status, error_type))
         await self.shutdown()
         return InitResult(False, timing, error, status)
 
@@ -377,6 +437,7 @@ class Environment:
             duration_ms = (time.perf_counter() - t0) * 1000
         self._drain_output()
         self._flush_partial()
+        self._report_dropped()  # in this invocation's log, before its END
         if status == "timeout":
             self.log(f"{lines_ts()} {rid} Task timed out after {cfg.timeout:.2f} seconds")
         self.log(lines.end_line(rid))
@@ -436,7 +497,7 @@ class Environment:
             timer.cancel()
         if reply.get("t") == "result":
             self.maxrss_kb = max(self.maxrss_kb, int(reply.get("maxrss_kb", 0)))
-            if len(body) > SYNC_PAYLOAD_MAX_BYTES:
+            if reply.get("dropped_body", len(body)) > SYNC_PAYLOAD_MAX_BYTES:
                 error = {
                     "errorMessage": "Response payload size exceeded maximum allowed payload "
                     f"size ({SYNC_PAYLOAD_MAX_BYTES} bytes).",
@@ -445,7 +506,7 @@ class Environment:
                 return orjson.dumps(error), error["errorType"], "error", True
             if reply.get("ok"):
                 return body, None, None, True
-            error_type = orjson.loads(body).get("errorType", "Unhandled")
+            error_type = _error_document(reply, body).get("errorType", "Unhandled")
             if reply.get("fatal"):
                 await self.shutdown()
                 return body, error_type, "error", False
@@ -474,17 +535,25 @@ class Environment:
             code = await self.process.wait()
         oom = self._limit.oom_killed()
         prefix = f"RequestId: {request_id} " if request_id else ""
+        reason = (
+            "Runtime exited without providing a reason"
+            if code == 0 and not oom
+            else f"Runtime exited with error: {describe_exit(code)}"
+        )
         return {
             "errorType": "Runtime.OutOfMemory" if oom else "Runtime.ExitError",
-            "errorMessage": f"{prefix}Error: Runtime exited with error: {describe_exit(code)}",
+            "errorMessage": f"{prefix}Error: {reason}",
         }
 
     # -- shutdown --------------------------------------------------------------
 
     def kill(self) -> None:
-        """Kill the process, its group and anything else in its cgroup."""
-        self.process.kill()
+        """Kill the process, its group and anything else in its cgroup.
+
+        The limit goes first: without cgroups it finds the environment's processes
+        as the runtime's descendants, which they stop being once the runtime dies."""
         self._limit.kill_all()
+        self.process.kill()
 
     async def shutdown(self) -> None:
         """Stop the environment and free everything it holds (idempotent)."""
@@ -504,6 +573,20 @@ class Environment:
             self._spawned.control.close()
         self._limit.release()
         shutil.rmtree(self.spec.scratch_dir, ignore_errors=True)
+
+
+def _error_document(header: dict[str, Any], body: bytes) -> dict[str, Any]:
+    """The error document a runtime sent, or a stand-in when it is unusable."""
+    if "dropped_body" not in header:
+        with contextlib.suppress(orjson.JSONDecodeError):
+            doc = orjson.loads(body)
+            if isinstance(doc, dict):
+                return doc
+    return {
+        "errorType": "Runtime.Unknown",
+        "errorMessage": "The runtime's error document was not JSON or over "
+        f"{SYNC_PAYLOAD_MAX_BYTES} bytes",
+    }
 
 
 def lines_ts() -> str:

@@ -50,24 +50,80 @@ class Limiter(Protocol):
     def close(self) -> None: ...
 
 
+def _children_by_parent() -> dict[int, list[int]]:
+    """Every process's children, from ``/proc``."""
+    tree: dict[int, list[int]] = {}
+    with contextlib.suppress(OSError):
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = Path(entry.path, "stat").read_text()
+                ppid = int(stat.rpartition(")")[2].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            tree.setdefault(ppid, []).append(int(entry.name))
+    return tree
+
+
+def _kill_tree(pidfd: int, root: int) -> None:
+    """SIGKILL the process behind ``pidfd`` (pid ``root``) and all its descendants,
+    whatever process group or session they moved to.  Everything found is stopped
+    before the next scan, so nothing forks out of reach meanwhile."""
+    try:
+        signal.pidfd_send_signal(pidfd, signal.SIGSTOP)
+    except ProcessLookupError:
+        return  # reaped: its pid may name another process by now
+    stopped: set[int] = set()
+    for _ in range(100):
+        tree = _children_by_parent()
+        found: set[int] = set()
+        stack = [root]
+        while stack:
+            for child in tree.get(stack.pop(), ()):
+                if child not in found:
+                    found.add(child)
+                    stack.append(child)
+        new = found - stopped
+        if not new:
+            break
+        for pid in new:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+        stopped |= new
+    for pid in stopped:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+
+
 class _RlimitHandle:
     def __init__(self, memory_mb: int | None) -> None:
         self._bytes = memory_mb * _MIB if memory_mb else 0
+        self._pid = 0
+        self._pidfd = -1
 
     def private_env(self) -> dict[str, str]:
         return {"_SNAPLAMBDA_RLIMIT_BYTES": str(self._bytes)} if self._bytes else {}
 
     def attach(self, pid: int) -> None:
-        pass
+        self._pid, self._pidfd = pid, os.pidfd_open(pid)
 
     def oom_killed(self) -> bool:
         return False
 
     def kill_all(self) -> None:
-        pass
+        # Without a cgroup the environment's processes are the runtime's descendants
+        # (those it orphaned by exiting first are out of reach).
+        if self._pidfd >= 0:
+            _kill_tree(self._pidfd, self._pid)
 
     def release(self) -> None:
-        pass
+        self.kill_all()
+        if self._pidfd >= 0:
+            os.close(self._pidfd)
+            self._pidfd = -1
 
 
 class RlimitLimiter:

@@ -57,13 +57,16 @@ class ChildProcess:
         return not self.exited.done()
 
     def kill(self) -> None:
-        """SIGKILL the process and its whole process group."""
-        if self.exited.done():
-            return
+        """SIGKILL the process and its whole process group.
+
+        The group outlives its leader when the leader's children do, so it is killed
+        even after the process exited (its id stays reserved while the group exists).
+        """
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.pid, signal.SIGKILL)
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
+        if not self.exited.done():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
 
     async def wait(self, timeout: float | None = None) -> int:
         return await asyncio.wait_for(asyncio.shield(self.exited), timeout)

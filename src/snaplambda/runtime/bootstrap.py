@@ -196,7 +196,11 @@ class Runtime:
             elif isinstance(exc, MemoryError) and self.rlimit_mode:
                 error_type, fatal = "Runtime.OutOfMemory", True
             elif isinstance(exc, SystemExit):
-                error_type, fatal = "Runtime.ExitError", True
+                # As on Lambda the runtime exits with the handler's status, and the
+                # platform reports Runtime.ExitError ("exit status N") as for os._exit.
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(_exit_status(exc))
             doc = error_document(exc, error_type)
             doc["requestId"] = request_id
             _log_error(doc)
@@ -215,6 +219,17 @@ class Runtime:
 
 class _MarshalError(Exception):
     pass
+
+
+def _exit_status(exc: SystemExit) -> int:
+    """The status the interpreter would exit with for ``exc`` (printing a message)."""
+    if exc.code is None:
+        return 0
+    if isinstance(exc.code, int):
+        return exc.code & 0xFF
+    sys.stderr.write(f"{exc.code}\n")
+    sys.stderr.flush()
+    return 1
 
 
 def main() -> None:
