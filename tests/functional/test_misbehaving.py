@@ -135,6 +135,14 @@ def test_timeout_is_sandbox_timedout_and_the_next_invoke_is_cold(lam: Any) -> No
     assert_fresh_environment(lam, name, pid)
 
 
+def test_a_cold_environment_that_dies_first_still_reports_its_memory(lam: Any) -> None:
+    name = make(lam, "mb-cold-timeout", Timeout=1)
+    response = invoke(lam, name, {"action": "sleep", "seconds": 60})
+    report = report_fields(response["Log"])
+    assert "Init Duration" in report and report["Status"] == "timeout"
+    assert int(report["Max Memory Used"].split()[0]) > 1, "measured at init, not a placeholder"
+
+
 # -- 2. out of memory ----------------------------------------------------------------
 
 

@@ -384,6 +384,9 @@ class Environment:
             timing = InitTiming(create_ms, (now - sp.t_created_ns) / 1e6, 0.0)
         self.init_timing = timing
         if header.get("ok"):
+            # Peak memory after init, so a REPORT for an environment that dies before
+            # its first answer still shows what it used.
+            self.maxrss_kb = int(header.get("maxrss_kb", 0))
             self._pending_init_ms = timing.init_duration_ms
             self._to(EnvState.IDLE)
             return InitResult(True, timing)

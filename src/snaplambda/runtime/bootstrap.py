@@ -257,6 +257,7 @@ def main() -> None:
         os._exit(1)
     head = {"t": "init", "ok": True, "t_start_ns": t_start, "t_runtime_ns": t_runtime}
     head["t_done_ns"] = time.monotonic_ns()
+    head["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     sock.sendall(encode(head))
     Runtime(sock, handler, rlimit_mode=bool(rlimit)).serve()
 

@@ -14,7 +14,8 @@ payloads are never re-encoded.
 Platform -> runtime:
     ``invoke``   header: id, deadline_ms, arn, trace, client_context, identity; body: event
 Runtime -> platform:
-    ``init``     header: ok, t_start_ns, t_runtime_ns, t_done_ns; body: error JSON when not ok
+    ``init``     header: ok, t_start_ns, t_runtime_ns, t_done_ns, maxrss_kb; body: error JSON
+                 when not ok
     ``result``   header: id, ok, maxrss_kb, fatal; body: response JSON or error JSON
 """
 
