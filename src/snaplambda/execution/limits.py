@@ -158,6 +158,23 @@ def _kill_pids(procs_file: Path) -> None:
                 os.kill(int(line), signal.SIGKILL)
 
 
+def _remove_stale(parent: Path) -> None:
+    """Remove the groups of platform processes that died without cleaning up (a
+    ``kill -9`` of serve), killing anything still running in them."""
+    with contextlib.suppress(OSError):
+        for base in parent.glob("snaplambda-*"):
+            pid = base.name.removeprefix("snaplambda-")
+            if not pid.isdigit() or Path(f"/proc/{pid}").exists():
+                continue
+            with contextlib.suppress(OSError):
+                for child in base.iterdir():
+                    if child.is_dir():
+                        _kill_pids(child / "cgroup.procs")
+                        with contextlib.suppress(OSError):
+                            child.rmdir()
+                base.rmdir()
+
+
 def _cpu_weight(memory_mb: int) -> float:
     return memory_mb / ONE_VCPU_MB
 
@@ -215,6 +232,7 @@ class CgroupV1Limiter:
         if own_mem is None:
             raise OSError("no cgroup v1 memory controller")
         name = f"snaplambda-{os.getpid()}"
+        _remove_stale(root / "memory" / own_mem.lstrip("/"))
         self.memory_base = root / "memory" / own_mem.lstrip("/") / name
         self.memory_base.mkdir(exist_ok=True)
         self.cpu_base: Path | None = None
@@ -222,6 +240,7 @@ class CgroupV1Limiter:
         own_cpu = _own_v1_path("cpu")
         if cpu_mode != "off" and own_cpu is not None:
             try:
+                _remove_stale(root / "cpu" / own_cpu.lstrip("/"))
                 self.cpu_base = root / "cpu" / own_cpu.lstrip("/") / name
                 self.cpu_base.mkdir(exist_ok=True)
             except OSError:
@@ -304,6 +323,7 @@ class CgroupV2Limiter:
         own = Path("/proc/self/cgroup").read_text().splitlines()
         path = next(line.split(":", 2)[2] for line in own if line.startswith("0::"))
         parent = root / path.lstrip("/")
+        _remove_stale(parent)
         self.base = parent / f"snaplambda-{os.getpid()}"
         self.base.mkdir(exist_ok=True)
         # Fails with EBUSY when the parent holds processes: then use rlimits instead.
