@@ -1,0 +1,1 @@
+"""One module per measured figure; each exposes ``run(...)`` returning a result dataclass."""
