@@ -87,6 +87,9 @@ def deploy(
     memory: Annotated[int, typer.Option(help="Memory in MB (128-10240).")] = 128,
     timeout: Annotated[int, typer.Option(help="Timeout in seconds (1-900).")] = 3,
     env: Annotated[Optional[list[str]], typer.Option(help="KEY=VALUE, repeatable.")] = None,  # noqa: UP045
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Redeploy $LATEST whenever the directory changes.")
+    ] = False,
     endpoint: EndpointOpt = None,
 ) -> None:
     """Create or update a function from a directory or a zip."""
@@ -110,19 +113,40 @@ def deploy(
         "Timeout": timeout,
         "Environment": {"Variables": variables},
     }
+    if watch and not path.is_dir():
+        raise _fail("--watch needs a code directory, not a zip")
     try:
         with Client(_endpoint(endpoint)) as client:
             cfg = client.deploy(fn_name, zipped, settings)
+            console.print(
+                f"deployed [bold]{cfg['FunctionName']}[/bold] ({cfg['Runtime']}, "
+                f"{cfg['MemorySize']} MB, {cfg['Timeout']} s) CodeSha256 {cfg['CodeSha256']}"
+            )
+            if watch:
+                _watch_and_redeploy(client, path, fn_name)
     except ClientError as exc:
         raise _fail(f"{exc.aws_type}: {exc.message}") from exc
     except (OSError, httpx.TransportError) as exc:
         raise _fail(
             f"cannot reach {_endpoint(endpoint)}: {exc} (is `snaplambda serve` running?)"
         ) from exc
-    console.print(
-        f"deployed [bold]{cfg['FunctionName']}[/bold] ({cfg['Runtime']}, {cfg['MemorySize']} MB, "
-        f"{cfg['Timeout']} s) CodeSha256 {cfg['CodeSha256']}"
-    )
+
+
+def _watch_and_redeploy(client: Client, path: Path, name: str) -> None:
+    from .packaging.zipdir import read_package
+    from .watch import watch
+
+    console.print(f"watching {path} for changes (Ctrl-C to stop)")
+
+    def redeploy(changed: list[str]) -> None:
+        try:
+            cfg = client.update_code(name, read_package(path))
+        except ClientError as exc:  # a broken save must not end the loop
+            err.print(f"[red]redeploy failed:[/red] {exc.aws_type}: {exc.message}")
+            return
+        console.print(f"redeployed {name} ({len(changed)} changed) CodeSha256 {cfg['CodeSha256']}")
+
+    watch(path, redeploy)
 
 
 @app.command()

@@ -72,6 +72,12 @@ class Client:
             self._http.put(f"/2015-03-31/functions/{name}/configuration", json=settings)
         ).json()
 
+    def update_code(self, name: str, zipped: bytes) -> dict[str, Any]:
+        """UpdateFunctionCode of ``$LATEST``."""
+        body = {"ZipFile": base64.b64encode(zipped).decode()}
+        response = self._http.put(f"/2015-03-31/functions/{name}/code", json=body)
+        return self._check(response).json()  # type: ignore[no-any-return]
+
     def invoke(
         self, name: str, payload: bytes, qualifier: str | None = None, tail: bool = True
     ) -> InvokeResponse:
