@@ -67,7 +67,7 @@ class Client:
         if self.get_function(name) is None:
             body = {"FunctionName": name, "Code": {"ZipFile": encoded}, **settings}
             return self._check(self._http.post("/2015-03-31/functions", json=body)).json()  # type: ignore[no-any-return]
-        self._check(self._http.put(f"/2015-03-31/functions/{name}/code", json={"ZipFile": encoded}))
+        self.update_code(name, zipped)
         return self._check(  # type: ignore[no-any-return]
             self._http.put(f"/2015-03-31/functions/{name}/configuration", json=settings)
         ).json()
