@@ -172,7 +172,12 @@ def main(argv: list[str] | None = None) -> int:
         )
         with server:
             say(f"server pid {server.pid} on {server.endpoint}")
-            result = Measurement(server, settings, interp.path, say).run(noop.path, heavy.path)
+            try:
+                result = Measurement(server, settings, interp.path, say).run(noop.path, heavy.path)
+            except Exception:
+                # The state directory, and the server's log with it, is about to go.
+                print(f"--- serve log (tail) ---\n{server.output()[-8000:]}", file=sys.stderr)
+                raise
     result.meta.update(
         machine.describe(packages.BENCH_DIR.parent),
         function_interpreter=f"{interp.path} ({interp.version})",
