@@ -14,6 +14,7 @@ from rich.console import Console
 
 from .client import Client, ClientError
 from .config import Config, from_environ
+from .snapstart_cli import app as snapstart_app
 
 app = typer.Typer(
     add_completion=False,
@@ -76,7 +77,13 @@ def serve(
 
 @app.command()
 def deploy(
-    path: Annotated[Path, typer.Argument(help="Code directory or .zip file.")],
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="Code directory or .zip file, or a SAM template (.yaml/.yml/.json, or a "
+            "directory holding template.yaml)."
+        ),
+    ],
     name: Annotated[
         str | None, typer.Option(help="Function name (default: directory name).")
     ] = None,
@@ -90,10 +97,28 @@ def deploy(
     watch: Annotated[
         bool, typer.Option("--watch", help="Redeploy $LATEST whenever the directory changes.")
     ] = False,
+    parameter_overrides: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(help="SAM template parameters, KEY=VALUE (space-separated or repeated)."),
+    ] = None,
+    stack_name: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="SAM template's AWS::StackName (default: its directory's name)."),
+    ] = None,
     endpoint: EndpointOpt = None,
 ) -> None:
-    """Create or update a function from a directory or a zip."""
+    """Create or update a function from a directory or a zip, or deploy a SAM template."""
     from .packaging.zipdir import read_package
+    from .sam.template import find_template
+
+    template = find_template(path)
+    if template is not None:
+        from .sam.deploy import deploy_template
+
+        status = deploy_template(
+            template, parameter_overrides or [], stack_name, _endpoint(endpoint), console, err
+        )
+        raise typer.Exit(status)
 
     try:
         zipped = read_package(path)
@@ -266,6 +291,62 @@ def demo(
     finally:
         if tmp is not None:
             tmp.cleanup()
+
+
+dlq_app = typer.Typer(
+    no_args_is_help=True, help="Asynchronous events that failed for good (dead letters)."
+)
+app.add_typer(dlq_app, name="dlq")
+app.add_typer(snapstart_app, name="snapstart")
+
+
+@dlq_app.command("list")
+def dlq_list(
+    function: Annotated[
+        Optional[str], typer.Option("--function", help="Only this function's.")  # noqa: UP045
+    ] = None,
+    endpoint: EndpointOpt = None,
+) -> None:
+    """List dead letters: id, function, condition, attempts, error."""
+    try:
+        with Client(_endpoint(endpoint)) as client:
+            letters = client.dead_letters(function)
+    except ClientError as exc:
+        raise _fail(f"{exc.aws_type}: {exc.message}") from exc
+    except (OSError, httpx.TransportError) as exc:
+        raise _fail(f"cannot reach {_endpoint(endpoint)}: {exc}") from exc
+    for letter in letters:
+        name = letter["FunctionName"] + (f":{letter['Qualifier']}" if letter["Qualifier"] else "")
+        failed = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(letter["FailedAt"]))
+        error = (letter["Error"] or "").replace("\n", " ")[:120]
+        sys.stdout.write(
+            f"{letter['Id']}\t{name}\t{letter['Condition']}\t{letter['Attempts']}\t"
+            f"{failed}\t{error}\n"
+        )
+    if not letters:
+        err.print("no dead letters")
+
+
+@dlq_app.command("redrive")
+def dlq_redrive(
+    ids: Annotated[Optional[list[str]], typer.Argument(help="Dead-letter ids.")] = None,  # noqa: UP045
+    all_: Annotated[bool, typer.Option("--all", help="Redrive every dead letter.")] = False,
+    endpoint: EndpointOpt = None,
+) -> None:
+    """Queue dead letters again as fresh asynchronous events."""
+    if all_ == bool(ids):
+        raise _fail("give dead-letter IDs or --all (not both)")
+    try:
+        with Client(_endpoint(endpoint)) as client:
+            redriven = client.redrive(None if all_ else list(ids or []))
+    except ClientError as exc:
+        raise _fail(f"{exc.aws_type}: {exc.message}") from exc
+    except (OSError, httpx.TransportError) as exc:
+        raise _fail(f"cannot reach {_endpoint(endpoint)}: {exc}") from exc
+    missing = sorted(set(ids or []) - set(redriven))
+    console.print(f"redriven {len(redriven)} event(s)")
+    if missing:
+        raise _fail(f"no dead letter with id {', '.join(missing)}")
 
 
 @app.command()

@@ -78,6 +78,82 @@ class Client:
         response = self._http.put(f"/2015-03-31/functions/{name}/code", json=body)
         return self._check(response).json()  # type: ignore[no-any-return]
 
+    # -- used by ``deploy`` of SAM templates -----------------------------------
+
+    def publish_layer_version(self, layer_name: str, body: dict[str, Any]) -> dict[str, Any]:
+        """PublishLayerVersion: a new version of ``layer_name``."""
+        return self._check(  # type: ignore[no-any-return]
+            self._http.post(f"/2018-10-31/layers/{layer_name}/versions", json=body)
+        ).json()
+
+    def latest_layer_version(self, layer_name: str) -> dict[str, Any] | None:
+        """The newest version of ``layer_name`` (GetLayerVersion of the highest listed
+        version, for its ``Content.CodeSha256``), or None if it has none."""
+        response = self._http.get(f"/2018-10-31/layers/{layer_name}/versions")
+        if response.status_code == 404 and response.headers.get("x-amzn-errortype") in (
+            "ResourceNotFoundException",
+            None,
+        ):
+            return None
+        versions = self._check(response).json().get("LayerVersions") or []
+        if not versions:
+            return None
+        newest = max(versions, key=lambda v: int(v.get("Version", 0)))
+        return self._check(  # type: ignore[no-any-return]
+            self._http.get(f"/2018-10-31/layers/{layer_name}/versions/{newest['Version']}")
+        ).json()
+
+    def publish_version(self, name: str, description: str | None = None) -> dict[str, Any]:
+        """PublishVersion of ``name``'s $LATEST."""
+        body = {"Description": description} if description is not None else {}
+        return self._check(  # type: ignore[no-any-return]
+            self._http.post(f"/2015-03-31/functions/{name}/versions", json=body)
+        ).json()
+
+    def get_alias(self, name: str, alias: str) -> dict[str, Any] | None:
+        """GetAlias, or None if the alias does not exist."""
+        response = self._http.get(f"/2015-03-31/functions/{name}/aliases/{alias}")
+        if response.status_code == 404:
+            return None
+        return self._check(response).json()  # type: ignore[no-any-return]
+
+    def create_alias(self, name: str, alias: str, version: str) -> dict[str, Any]:
+        """CreateAlias ``alias`` of ``name`` pointing at ``version``."""
+        body = {"Name": alias, "FunctionVersion": version}
+        return self._check(  # type: ignore[no-any-return]
+            self._http.post(f"/2015-03-31/functions/{name}/aliases", json=body)
+        ).json()
+
+    def update_alias(self, name: str, alias: str, version: str) -> dict[str, Any]:
+        """UpdateAlias: point ``alias`` of ``name`` at ``version`` (no routing)."""
+        body = {"FunctionVersion": version, "RoutingConfig": {"AdditionalVersionWeights": {}}}
+        return self._check(  # type: ignore[no-any-return]
+            self._http.put(f"/2015-03-31/functions/{name}/aliases/{alias}", json=body)
+        ).json()
+
+    def put_function_concurrency(self, name: str, reserved: int) -> dict[str, Any]:
+        """PutFunctionConcurrency: reserve ``reserved`` executions for ``name``."""
+        body = {"ReservedConcurrentExecutions": reserved}
+        return self._check(  # type: ignore[no-any-return]
+            self._http.put(f"/2017-10-31/functions/{name}/concurrency", json=body)
+        ).json()
+
+    def delete_function_concurrency(self, name: str) -> None:
+        """DeleteFunctionConcurrency of ``name``."""
+        self._check(self._http.delete(f"/2017-10-31/functions/{name}/concurrency"))
+
+    def put_event_invoke_config(
+        self, name: str, qualifier: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """PutFunctionEventInvokeConfig of ``name:qualifier``."""
+        return self._check(  # type: ignore[no-any-return]
+            self._http.put(
+                f"/2019-09-25/functions/{name}/event-invoke-config",
+                json=body,
+                params={"Qualifier": qualifier},
+            )
+        ).json()
+
     def invoke(
         self, name: str, payload: bytes, qualifier: str | None = None, tail: bool = True
     ) -> InvokeResponse:
@@ -106,3 +182,15 @@ class Client:
             "Content-Type": "application/x-amz-json-1.1",
         }
         return self._check(self._http.post("/", json=body, headers=headers)).json()  # type: ignore[no-any-return]
+
+    def dead_letters(self, function: str | None = None) -> list[dict[str, Any]]:
+        """snaplambda's admin API: the dead-letter store of asynchronous events."""
+        params = {"FunctionName": function} if function else None
+        response = self._check(self._http.get("/_snaplambda/dlq", params=params))
+        return response.json()["DeadLetters"]  # type: ignore[no-any-return]
+
+    def redrive(self, ids: list[str] | None) -> list[str]:
+        """Queue dead letters again (all of them when ``ids`` is None)."""
+        body: dict[str, Any] = {"All": True} if ids is None else {"Ids": ids}
+        response = self._check(self._http.post("/_snaplambda/dlq/redrive", json=body))
+        return response.json()["Redriven"]  # type: ignore[no-any-return]

@@ -45,6 +45,12 @@ class Config:
     interpreters: Mapping[str, str] = field(default_factory=dict)
     #: Bytes of one invocation's log output kept; the rest is counted and dropped.
     max_log_bytes_per_invoke: int = 1 << 20
+    #: Waits before the retries of an asynchronous event whose function failed
+    #: (Lambda waits about one, then two minutes); the last repeats if needed.
+    async_retry_delays_s: tuple[float, ...] = (60.0, 120.0)
+    #: First and largest wait before retrying a throttled asynchronous event
+    #: (doubling in between).
+    async_throttle_backoff_s: tuple[float, float] = (1.0, 300.0)
 
     @property
     def endpoint(self) -> str:
@@ -57,6 +63,10 @@ class Config:
     @property
     def logs_db_path(self) -> Path:
         return self.state_dir / "logs.db"
+
+    @property
+    def events_db_path(self) -> Path:
+        return self.state_dir / "events.db"
 
     @property
     def code_dir(self) -> Path:
@@ -73,6 +83,11 @@ class Config:
     def with_overrides(self, **changes: object) -> Config:
         """A copy with the given fields replaced (``None`` values are ignored)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
+
+
+def _floats(value: str) -> tuple[float, ...]:
+    """``"0.2,0.4"`` as ``(0.2, 0.4)``."""
+    return tuple(float(part) for part in value.split(",") if part.strip())
 
 
 def from_environ(environ: Mapping[str, str] | None = None) -> Config:
@@ -92,6 +107,11 @@ def from_environ(environ: Mapping[str, str] | None = None) -> Config:
         changes["init_timeout_s"] = float(env["SNAPLAMBDA_INIT_TIMEOUT"])
     if "SNAPLAMBDA_MEMORY_LIMITER" in env:
         changes["memory_limiter"] = env["SNAPLAMBDA_MEMORY_LIMITER"]
+    if "SNAPLAMBDA_ASYNC_RETRY_DELAYS" in env:
+        changes["async_retry_delays_s"] = _floats(env["SNAPLAMBDA_ASYNC_RETRY_DELAYS"])
+    if "SNAPLAMBDA_ASYNC_THROTTLE_BACKOFF" in env:
+        first, largest = _floats(env["SNAPLAMBDA_ASYNC_THROTTLE_BACKOFF"])
+        changes["async_throttle_backoff_s"] = (first, largest)
     interpreters = {
         f"python3.{key.rsplit('_', 1)[-1]}": value
         for key, value in env.items()

@@ -4,9 +4,11 @@ embedded mode both drive it."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import contextlib
+import importlib.util
 import random
 import shutil
 import uuid
@@ -17,11 +19,16 @@ from typing import Any
 import orjson
 
 from . import runtime as runtime_pkg
+from .asyncinvoke.eventconfig import EventInvokeConfigs
+from .asyncinvoke.policy import ASYNC_PAYLOAD_MAX_BYTES
+from .asyncinvoke.queue import EventQueue
+from .asyncinvoke.worker import AsyncWorker, Attempt
 from .config import Config
 from .control.aliases import AliasService
-from .control.arns import FunctionRef
+from .control.arns import FunctionRef, function_arn
 from .control.errors import InvalidParameterValue
 from .control.functions import FunctionService
+from .control.layers import LayerRepository, LayerService
 from .control.limits import SYNC_PAYLOAD_MAX_BYTES, UNZIPPED_MAX_BYTES, ZIP_MAX_BYTES
 from .control.models import LATEST, FunctionConfig
 from .control.store import SqliteStore
@@ -32,6 +39,7 @@ from .execution.limits import make_limiter
 from .execution.pool import EnvironmentPool
 from .execution.runtimes import RuntimeResolver
 from .execution.scheduler import FixedKeepAlive
+from .execution.snapstart import SnapshotManager
 from .execution.spawn import FreshProcessSpawner
 from .observability.logstore import LogStore
 from .observability.tracing import trace_header
@@ -68,6 +76,23 @@ def _install_runtime(runtime_dir: Path) -> None:
     elif link.is_dir():
         shutil.rmtree(link)
     link.symlink_to(source, target_is_directory=True)
+    _install_snapstart_support(runtime_dir / "snapstart")
+
+
+def _install_snapstart_support(directory: Path) -> None:
+    """Expose the installed ``snapshot_restore_py`` module (Lambda's SnapStart hooks
+    API, a dependency of snaplambda) in a directory of its own, so functions get it
+    without seeing the rest of snaplambda's site-packages."""
+    spec = importlib.util.find_spec("snapshot_restore_py")
+    if spec is None or spec.origin is None:
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    link = directory / "snapshot_restore_py.py"
+    source = Path(spec.origin).resolve()
+    if link.is_symlink() and link.resolve() == source:
+        return
+    link.unlink(missing_ok=True)
+    link.symlink_to(source)
 
 
 def parse_client_context(value: str | None) -> dict[str, Any] | None:
@@ -96,7 +121,12 @@ class Platform:
         _install_runtime(config.runtime_dir)
         self.store = SqliteStore(config.db_path)
         self.code = CodeStore(config.code_dir, ZIP_MAX_BYTES, UNZIPPED_MAX_BYTES)
-        self.functions = FunctionService(self.store, self.code, config.region, config.account_id)
+        self.layers = LayerService(
+            LayerRepository(config.db_path), self.code, config.region, config.account_id
+        )
+        self.functions = FunctionService(
+            self.store, self.code, config.region, config.account_id, self.layers
+        )
         self.versions = VersionService(self.store, self.functions)
         self.aliases = AliasService(self.store, self.versions)
         self._random = random.Random()
@@ -110,9 +140,37 @@ class Platform:
             FreshProcessSpawner(),
             FixedKeepAlive(config.keep_alive_s),
             self.logs.append,
+            layer_dirs=self.layers.directories,
         )
+        self.snapshots = SnapshotManager(
+            self.pool,
+            self.limiter,
+            self.logs.append,
+            self._on_snapshot_state,
+            config.max_log_bytes_per_invoke,
+        )
+        self.pool.snapshots = self.snapshots.spawner_for
         self.functions.subscribe(self._on_function_change)
         self.versions.subscribe(self.pool.retire)
+        self.versions.subscribe(self.snapshots.discard)
+        self.versions.on_publish(self._on_publish)
+        self.event_configs = EventInvokeConfigs(
+            self.store,
+            self.aliases.resolve,
+            lambda name: (
+                [c.version for c in self.versions.list(name)]
+                + [a.name for a in self.aliases.list(name)]
+            ),
+        )
+        self.async_worker = AsyncWorker(
+            EventQueue(config.events_db_path),
+            self._run_event,
+            self.event_configs.effective,
+            lambda name, version: function_arn(config.region, config.account_id, name, version),
+            config.async_retry_delays_s,
+            config.async_throttle_backoff_s,
+            config.max_concurrency,
+        )
         for cfg in self.functions.list():
             reserved = self.functions.reserved_concurrency(cfg.name)
             if reserved is not None:
@@ -125,13 +183,35 @@ class Platform:
             return
         self.pool.retire(name)
         self.pool.set_reserved(name, None)
+        self.snapshots.discard(name)
+
+    def _on_publish(self, cfg: FunctionConfig) -> None:
+        with contextlib.suppress(RuntimeError):  # no loop: the first invoke builds it
+            asyncio.get_running_loop()
+            self.snapshots.build(cfg)
+
+    def _on_snapshot_state(self, cfg: FunctionConfig, state: str, code: str, reason: str) -> None:
+        self.versions.set_state(cfg.name, cfg.version, state, code, reason)
+
+    async def start(self) -> None:
+        """Start the background work (the asynchronous-invocation worker)."""
+        self.async_worker.start()
+        for latest in self.functions.list():  # SnapStart versions rebuild their snapshots
+            for cfg in self.versions.list(latest.name):
+                self.snapshots.build(cfg)
 
     async def close(self) -> None:
-        """Stop all environments, flush logs, release cgroups."""
+        """Stop the worker (queued events stay on disk), stop all environments,
+        flush logs, release cgroups."""
+        await self.async_worker.stop()
+        self.async_worker.queue.close()
+        await self.snapshots.close()
         await self.pool.close()
         self.logs.close()
         with contextlib.suppress(Exception):
             self.store.close()
+        with contextlib.suppress(Exception):
+            self.layers.close()
 
     def resolve(self, ref: FunctionRef) -> FunctionConfig:
         """The configuration an invoke of ``ref`` runs: $LATEST, a version, or an
@@ -166,11 +246,12 @@ class Platform:
         payload: bytes,
         client_context: str | None = None,
         trace: str | None = None,
+        request_id: str | None = None,
     ) -> Invocation:
         """Synchronous invoke (RequestResponse)."""
         cfg = self.resolve(ref)
         payload = self.check_payload(payload)
-        request_id = str(uuid.uuid4())
+        request_id = request_id or str(uuid.uuid4())
         request = InvokeRequest(
             request_id=request_id,
             payload=payload,
@@ -181,3 +262,23 @@ class Platform:
         )
         result, cold = await self.pool.invoke(cfg, request)
         return Invocation(result, cfg.version, cold, request_id)
+
+    async def invoke_async(self, ref: FunctionRef, payload: bytes) -> str:
+        """Asynchronous invoke (Event): check, store the event durably, return its
+        request id.  The worker runs it later."""
+        self.resolve(ref)
+        if len(payload) > ASYNC_PAYLOAD_MAX_BYTES:
+            raise PayloadError(
+                "RequestEntityTooLargeException",
+                413,
+                f"Request must be smaller than {ASYNC_PAYLOAD_MAX_BYTES} bytes for the "
+                "InvokeFunction operation with InvocationType Event",
+            )
+        payload = self.check_payload(payload)
+        return await self.async_worker.submit(ref.name, ref.qualifier, payload)
+
+    async def _run_event(
+        self, name: str, qualifier: str | None, payload: bytes, request_id: str
+    ) -> Attempt:
+        inv = await self.invoke(FunctionRef(name, qualifier), payload, request_id=request_id)
+        return Attempt(inv.result.payload, inv.result.error_type, inv.executed_version)

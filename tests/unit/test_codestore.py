@@ -19,7 +19,8 @@ def store(tmp_path: Path) -> CodeStore:
 
 
 def listing(store: CodeStore) -> list[str]:
-    return sorted(p.name for p in store.root.iterdir())
+    """The packages and anything else left in the store, but not the size records."""
+    return sorted(p.name for p in store.root.iterdir() if p.name != ".sizes")
 
 
 def test_code_sha256_is_base64_of_the_zips_sha256(store: CodeStore) -> None:
@@ -85,3 +86,21 @@ def test_remove(store: CodeStore) -> None:
     assert listing(store) == []
     store.remove(ref.key)  # removing twice is fine
     assert store.put(zip_files({"app.py": "x = 1"})) == ref
+
+
+def test_unzipped_size_is_recorded(store: CodeStore) -> None:
+    data = zip_files({"app.py": "x" * 300, "lib/data.txt": "y" * 700})
+    ref = store.put(data)
+    assert ref.unzipped_size == 1000
+    assert store.unzipped_size(ref.key) == 1000
+    assert store.put(data).unzipped_size == 1000, "known again for bytes stored before"
+    (store.path(ref.key) / "__pycache__").mkdir()
+    (store.path(ref.key) / "__pycache__" / "app.pyc").write_bytes(b"z" * 500)
+    assert store.unzipped_size(ref.key) == 1000, "later bytecode caches do not count"
+
+
+def test_unzipped_size_of_a_package_without_a_record_is_measured(store: CodeStore) -> None:
+    ref = store.put(zip_files({"app.py": "x" * 300}))
+    (store.root / ".sizes" / ref.key).unlink()
+    assert store.unzipped_size(ref.key) == 300
+    assert (store.root / ".sizes" / ref.key).read_text() == "300"

@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from .. import __version__
 from ..platform import Platform
-from . import lambda_api, logs_api, versions_api
+from . import async_admin_api, eventconfig_api, lambda_api, layers_api, logs_api, versions_api
 from .errors import ApiError, rest_error, to_json_response
 from .invoke import InvokeHandler, Receive, Scope, Send, match
 
@@ -60,6 +60,8 @@ async def _health(request: Request) -> Response:
             "coldStarts": pool.stats.cold_starts,
             "warmStarts": pool.stats.warm_starts,
             "throttles": pool.stats.throttles,
+            "asyncEventsQueued": platform.async_worker.queue.count(),
+            "asyncEventsRunning": platform.async_worker.running,
         }
     )
 
@@ -77,6 +79,7 @@ def build_app(platform: Platform) -> Any:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await platform.start()
         try:
             yield
         finally:
@@ -86,6 +89,9 @@ def build_app(platform: Platform) -> Any:
         routes=[
             *lambda_api.routes(platform),
             *versions_api.routes(platform),
+            *layers_api.routes(platform),
+            *eventconfig_api.routes(platform),
+            *async_admin_api.routes(platform),
             Route("/", _json_protocol, methods=["POST"]),
             Route("/health", _health, methods=["GET"]),
         ],

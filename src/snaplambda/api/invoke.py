@@ -93,12 +93,15 @@ class InvokeHandler:
             cfg = self.platform.resolve(ref)
             self.platform.check_payload(payload)
             return 204, [(b"x-amz-executed-version", cfg.version.encode())], b""
+        if invocation_type == "Event":
+            request_id = await self.platform.invoke_async(ref, payload)
+            return 202, [_JSON, (b"x-amzn-requestid", request_id.encode())], b""
         if invocation_type != "RequestResponse":
             raise ApiError(
                 "InvalidParameterValueException",
                 400,
-                f"Value '{invocation_type}' at 'invocationType' is not supported yet: "
-                "use RequestResponse or DryRun (Event arrives with asynchronous invocation)",
+                f"Value '{invocation_type}' at 'invocationType' is not supported: "
+                "use RequestResponse, Event or DryRun",
             )
         inv = await self.platform.invoke(ref, payload, client_context, trace)
         result = inv.result

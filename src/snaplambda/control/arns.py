@@ -1,11 +1,12 @@
-"""Parsing of function identifiers: a name, a partial ARN or a full ARN."""
+"""Parsing of function identifiers (a name, a partial ARN or a full ARN) and of layer
+ARNs."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from .errors import InvalidParameterValue
+from .errors import InvalidParameterValue, ValidationError
 
 # Applied with ``fullmatch``: an anchored ``$`` would let a trailing newline through.
 _NAME = r"[a-zA-Z0-9_-]{1,64}"
@@ -18,6 +19,12 @@ _PARTIAL = re.compile(
     rf"(?P<account>\d{{12}}):function:(?P<name>{_NAME})(?::(?P<qualifier>{_QUALIFIER}))?"
 )
 _PLAIN = re.compile(rf"(?P<name>{_NAME})(?::(?P<qualifier>{_QUALIFIER}))?")
+_LAYER_NAME = r"[a-zA-Z0-9_-]{1,140}"
+_LAYER_ARN = re.compile(
+    rf"arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{{12}}:layer:(?P<name>{_LAYER_NAME})"
+)
+_LAYER_VERSION_ARN = re.compile(_LAYER_ARN.pattern + r":(?P<version>[0-9]{1,18})")
+_LAYER_PLAIN = re.compile(_LAYER_NAME)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,3 +66,44 @@ def function_arn(region: str, account: str, name: str, qualifier: str | None = N
     """The ARN of a function, qualified when ``qualifier`` is given."""
     base = f"arn:aws:lambda:{region}:{account}:function:{name}"
     return f"{base}:{qualifier}" if qualifier else base
+
+
+def layer_arn(region: str, account: str, name: str, version: int | None = None) -> str:
+    """The ARN of a layer, or of one of its versions."""
+    base = f"arn:aws:lambda:{region}:{account}:layer:{name}"
+    return base if version is None else f"{base}:{version}"
+
+
+def parse_layer_name(value: object) -> str:
+    """A layer name, or a layer's ARN (its name is taken), as ``LayerName`` allows.
+
+    >>> parse_layer_name("arn:aws:lambda:us-east-1:123456789012:layer:deps")
+    'deps'
+    """
+    if isinstance(value, str):
+        if _LAYER_PLAIN.fullmatch(value):
+            return value
+        match = _LAYER_ARN.fullmatch(value)
+        if match:
+            return match.group("name")
+    raise ValidationError(
+        f"1 validation error detected: Value '{value}' at 'layerName' failed to satisfy "
+        "constraint: Member must satisfy regular expression pattern: "
+        "(arn:aws:lambda:<region>:<account>:layer:)?[a-zA-Z0-9-_]{1,140}"
+    )
+
+
+def parse_layer_version_arn(arn: object) -> tuple[str, int]:
+    """(layer name, version number) of a layer version ARN.
+
+    >>> parse_layer_version_arn("arn:aws:lambda:us-east-1:123456789012:layer:deps:3")
+    ('deps', 3)
+    """
+    match = _LAYER_VERSION_ARN.fullmatch(arn) if isinstance(arn, str) else None
+    if match is None:
+        raise ValidationError(
+            f"1 validation error detected: Value '{arn}' at 'layerVersionArn' failed to "
+            "satisfy constraint: Member must be a layer version ARN like "
+            "arn:aws:lambda:us-east-1:123456789012:layer:NAME:1"
+        )
+    return match.group("name"), int(match.group("version"))

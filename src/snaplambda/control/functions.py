@@ -11,7 +11,7 @@ import binascii
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..packaging.codestore import CodeRef, CodeStore
 from . import validation
@@ -19,6 +19,9 @@ from .arns import function_arn
 from .errors import InvalidParameterValue, PreconditionFailed, ResourceConflict, ResourceNotFound
 from .models import LATEST, FunctionConfig, aws_timestamp
 from .store import Store
+
+if TYPE_CHECKING:
+    from .layers import LayerService
 
 ChangeListener = Callable[[FunctionConfig | None, str], None]
 """Called with (new config or None when deleted, function name) after every change."""
@@ -55,11 +58,19 @@ def check_revision(current: str, body: Mapping[str, Any]) -> None:
 class FunctionService:
     """The functions of one platform."""
 
-    def __init__(self, store: Store, code: CodeStore, region: str, account: str) -> None:
+    def __init__(
+        self,
+        store: Store,
+        code: CodeStore,
+        region: str,
+        account: str,
+        layers: LayerService | None = None,
+    ) -> None:
         self.region = region
         self.account = account
         self._store = store
         self._code = code
+        self._layers = layers
         self._latest: dict[str, FunctionConfig] = {
             cfg.name: cfg for cfg in store.list_functions(LATEST)
         }
@@ -69,7 +80,23 @@ class FunctionService:
         """Be told of every change to a function."""
         self._listeners.append(listener)
 
+    def _with_layers(
+        self, config: FunctionConfig, current: FunctionConfig | None = None
+    ) -> FunctionConfig:
+        """Check ``config``'s layers (they exist, suit its runtime, and code plus
+        layers fit the unzipped size limit) and record their sizes."""
+        if self._layers is None:
+            return config
+        sizes = self._layers.check_function(
+            config.layers,
+            config.runtime,
+            self._code.unzipped_size(config.code_key),
+            kept=current.layers if current is not None else (),
+        )
+        return replace(config, layer_sizes=sizes)
+
     def _save(self, config: FunctionConfig) -> FunctionConfig:
+        validation.check_snap_start(config.runtime, config.snap_start)
         config = replace(config, last_modified=aws_timestamp(), revision_id=str(uuid.uuid4()))
         self._store.put_function(config)
         self._latest[config.name] = config
@@ -123,22 +150,22 @@ class FunctionService:
             code_size=ref.size,
             **changes,
         )
-        return self._save(config)
+        return self._save(self._with_layers(config))
 
     def update_code(self, name: str, body: Mapping[str, Any]) -> FunctionConfig:
         """UpdateFunctionCode from ``ZipFile``."""
         current = self.get(name)
         check_revision(current.revision_id, body)
         ref: CodeRef = self._code.put(decode_zip(body.get("ZipFile")))
-        return self._save(
-            replace(current, code_key=ref.key, code_sha256=ref.sha256_b64, code_size=ref.size)
-        )
+        changed = replace(current, code_key=ref.key, code_sha256=ref.sha256_b64, code_size=ref.size)
+        return self._save(self._with_layers(changed, current))
 
     def update_configuration(self, name: str, body: Mapping[str, Any]) -> FunctionConfig:
         """UpdateFunctionConfiguration: only the fields given change."""
         current = self.get(name)
         check_revision(current.revision_id, body)
-        return self._save(replace(current, **validation.config_changes(body)))
+        changed = replace(current, **validation.config_changes(body))
+        return self._save(self._with_layers(changed, current))
 
     def delete(self, name: str) -> None:
         self.get(name)

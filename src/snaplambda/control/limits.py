@@ -14,6 +14,8 @@ DESCRIPTION_MAX_LEN = 256
 SYNC_PAYLOAD_MAX_BYTES = 6 * 1024 * 1024
 ZIP_MAX_BYTES = 50 * 1024 * 1024
 UNZIPPED_MAX_BYTES = 250 * 1024 * 1024
+"""Code and all layers of a function, unzipped."""
+MAX_LAYERS = 5
 ONE_VCPU_MB = 1769
 
 #: Variables Lambda sets itself; a function may not override them.

@@ -46,17 +46,29 @@ class FunctionConfig:
     published_from: str = ""
     """For a published version, the fingerprint of the $LATEST it was published from
     (see :func:`~.versions.fingerprint`); empty for $LATEST."""
+    layers: tuple[str, ...] = ()
+    """Layer version ARNs, in the order their content is searched."""
+    layer_sizes: tuple[int, ...] = ()
+    """Zipped size of each of ``layers``, for ``Layers[].CodeSize``."""
+    snap_start: str = "None"
+    """SnapStart ``ApplyOn``: ``PublishedVersions`` or ``None``."""
+    state_reason: str = ""
+    state_reason_code: str = ""
 
     def to_doc(self) -> dict[str, Any]:
         """A JSON-ready dict for the store."""
         doc = asdict(self)
         doc["architectures"] = list(self.architectures)
+        doc["layers"] = list(self.layers)
+        doc["layer_sizes"] = list(self.layer_sizes)
         return doc
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> FunctionConfig:
         known = {k: v for k, v in doc.items() if k in cls.__dataclass_fields__}
         known["architectures"] = tuple(known.get("architectures", ("x86_64",)))
+        known["layers"] = tuple(known.get("layers", ()))
+        known["layer_sizes"] = tuple(known.get("layer_sizes", ()))
         return cls(**known)
 
     def arn(self, region: str, account: str, qualified: bool = False) -> str:
@@ -64,7 +76,7 @@ class FunctionConfig:
 
     def to_aws(self, region: str, account: str) -> dict[str, Any]:
         """The ``FunctionConfiguration`` shape of Lambda's API."""
-        return {
+        doc: dict[str, Any] = {
             "FunctionName": self.name,
             "FunctionArn": self.arn(region, account, qualified=self.version != LATEST),
             "Runtime": self.runtime,
@@ -86,8 +98,22 @@ class FunctionConfig:
             "Architectures": list(self.architectures),
             "EphemeralStorage": {"Size": self.ephemeral_storage},
             "LoggingConfig": {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{self.name}"},
-            "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
+            "SnapStart": {
+                "ApplyOn": self.snap_start,
+                "OptimizationStatus": "On"
+                if self.snap_start == "PublishedVersions" and self.version != LATEST
+                else "Off",
+            },
         }
+        if self.state_reason_code:
+            doc["StateReason"] = self.state_reason
+            doc["StateReasonCode"] = self.state_reason_code
+        if self.layers:
+            doc["Layers"] = [
+                {"Arn": arn, "CodeSize": size}
+                for arn, size in zip(self.layers, self.layer_sizes, strict=True)
+            ]
+        return doc
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import limits
+from .arns import parse_layer_version_arn
 from .errors import InvalidParameterValue, ValidationError
 
 # Applied with ``fullmatch``: an anchored ``$`` would let a trailing newline through.
@@ -148,6 +149,60 @@ def validate_description(value: object) -> str:
     return value
 
 
+def validate_layers(value: object) -> tuple[str, ...]:
+    """``Layers``: at most five layer version ARNs, one version per layer.  Whether
+    they exist is checked by :class:`~.layers.LayerService`."""
+    if not isinstance(value, list):
+        raise InvalidParameterValue(
+            f"Value '{value}' at 'layers' is not allowed: expected a list of layer version ARNs"
+        )
+    if len(value) > limits.MAX_LAYERS:
+        raise InvalidParameterValue(
+            f"Cannot reference more than {limits.MAX_LAYERS} layers (got {len(value)}: "
+            f"{', '.join(map(str, value))})"
+        )
+    names: set[str] = set()
+    for arn in value:
+        name, _ = parse_layer_version_arn(arn)
+        if name in names:
+            raise InvalidParameterValue(
+                f"Two different versions of the same layer are not allowed: '{arn}' "
+                f"(layer '{name}' is listed twice)"
+            )
+        names.add(name)
+    return tuple(value)
+
+
+#: The oldest Python runtime Lambda offers SnapStart for.
+SNAP_START_MIN_PYTHON = (3, 12)
+
+
+def validate_snap_start(value: object) -> str:
+    """``SnapStart``: ``{"ApplyOn": "PublishedVersions" | "None"}``."""
+    apply_on = value.get("ApplyOn", "None") if isinstance(value, dict) else value
+    if apply_on not in ("PublishedVersions", "None"):
+        raise _constraint(
+            "snapStart.applyOn",
+            apply_on,
+            "Member must satisfy enum value set: [PublishedVersions, None]",
+        )
+    return str(apply_on)
+
+
+def check_snap_start(runtime: str, snap_start: str) -> None:
+    """SnapStart needs python3.12 or later (as on Lambda)."""
+    if snap_start != "PublishedVersions":
+        return
+    major, _, minor = runtime.removeprefix("python").partition(".")
+    if not (major.isdigit() and minor.isdigit()) or (int(major), int(minor)) < (
+        SNAP_START_MIN_PYTHON
+    ):
+        raise InvalidParameterValue(
+            f"SnapStart is not supported for runtime '{runtime}': it needs python3.12 or "
+            "later (set SnapStart ApplyOn to None, or change the runtime)"
+        )
+
+
 #: API field -> (model field, validator)
 _FIELDS: dict[str, tuple[str, Any]] = {
     "Runtime": ("runtime", validate_runtime),
@@ -158,6 +213,8 @@ _FIELDS: dict[str, tuple[str, Any]] = {
     "Environment": ("environment", validate_environment),
     "Description": ("description", validate_description),
     "Role": ("role", lambda v: str(v)),
+    "Layers": ("layers", validate_layers),
+    "SnapStart": ("snap_start", validate_snap_start),
 }
 
 

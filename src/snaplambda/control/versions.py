@@ -60,6 +60,10 @@ def fingerprint(config: FunctionConfig) -> str:
     publishing the second would add nothing.
     """
     doc = {name: getattr(config, name) for name in _PUBLISHED_FIELDS}
+    if config.layers:  # only then, so fingerprints of versions without layers stay
+        doc["layers"] = list(config.layers)
+    if config.snap_start != "None":  # likewise
+        doc["snap_start"] = config.snap_start
     return hashlib.sha256(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
@@ -75,6 +79,7 @@ class VersionService:
             self._load(latest.name)
         self._listeners: list[VersionListener] = []
         self._guards: list[DeleteGuard] = []
+        self._published: list[Callable[[FunctionConfig], None]] = []
         functions.subscribe(self._on_function_change)
 
     def _load(self, name: str) -> None:
@@ -96,6 +101,19 @@ class VersionService:
     def subscribe(self, listener: VersionListener) -> None:
         """Be told of every deleted version."""
         self._listeners.append(listener)
+
+    def on_publish(self, listener: Callable[[FunctionConfig], None]) -> None:
+        """Be told of every newly published version."""
+        self._published.append(listener)
+
+    def set_state(self, name: str, version: str, state: str, code: str, reason: str) -> None:
+        """Record a version's ``State`` (a SnapStart snapshot's outcome)."""
+        current = self._versions.get(name, {}).get(version)
+        if current is None:
+            return
+        changed = replace(current, state=state, state_reason_code=code, state_reason=reason)
+        self._store.put_function(changed)
+        self._versions[name][version] = changed
 
     def guard_deletes(self, guard: DeleteGuard) -> None:
         """Have ``guard`` approve every version deletion first."""
@@ -156,7 +174,10 @@ class VersionService:
             description=latest.description if description is None else description,
             last_modified=aws_timestamp(),
             revision_id=str(uuid.uuid4()),
-            state="Active",
+            # A SnapStart version is Pending until its snapshot exists.
+            state="Pending" if latest.snap_start == "PublishedVersions" else "Active",
+            state_reason="",
+            state_reason_code="",
             last_update_status="Successful",
             published_from=digest,
         )
@@ -164,6 +185,8 @@ class VersionService:
         self._store.put_setting(name, _COUNTER, {"LastVersion": number})
         self._versions.setdefault(name, {})[version.version] = version
         self._last[name] = number
+        for listener in self._published:
+            listener(version)
         return version
 
     def delete(self, name: str, version: str) -> None:

@@ -215,8 +215,11 @@ class Environment:
         log_sink: LogSink,
         loop: asyncio.AbstractEventLoop,
         log_budget: int,
+        restore: bool = False,
     ) -> None:
         self.spec = spec
+        self.restore = restore
+        """Restored from a SnapStart snapshot: RESTORE lines instead of INIT ones."""
         self.id = spec.env_id
         self.config = spec.config
         self.process = spawned.process
@@ -235,6 +238,7 @@ class Environment:
         self.state = EnvState.STARTING
         self.init_timing: InitTiming | None = None
         self._pending_init_ms: float | None = None
+        self._pending_restore_ms: float | None = None
         self.invocations = 0
         self.maxrss_kb = 0
         self.idle_since = time.monotonic()
@@ -354,11 +358,8 @@ class Environment:
     async def initialize(self, init_timeout_s: float) -> InitResult:
         """Wait for the bootstrap to load the handler; log INIT lines."""
         interp = self.spec.interpreter
-        self.log(
-            lines.init_start_line(
-                interp.runtime_version, interp.runtime_version_arn(self.spec.region)
-            )
-        )
+        start_line = lines.restore_start_line if self.restore else lines.init_start_line
+        self.log(start_line(interp.runtime_version, interp.runtime_version_arn(self.spec.region)))
         transport, _ = await self._loop.create_unix_connection(
             lambda: self._control, sock=self._spawned.control
         )
@@ -374,7 +375,7 @@ class Environment:
         now = time.monotonic_ns()
         sp = self._spawned
         create_ms = (sp.t_created_ns - sp.t_begin_ns) / 1e6
-        if header.get("t") == "init":
+        if header.get("t") in ("init", "restored"):
             timing = InitTiming(
                 create_ms,
                 (header["t_runtime_ns"] - sp.t_created_ns) / 1e6,
@@ -387,7 +388,11 @@ class Environment:
             # Peak memory after init, so a REPORT for an environment that dies before
             # its first answer still shows what it used.
             self.maxrss_kb = int(header.get("maxrss_kb", 0))
-            self._pending_init_ms = timing.init_duration_ms
+            if self.restore:
+                self._pending_restore_ms = (header["t_done_ns"] - sp.t_begin_ns) / 1e6
+                self.log(lines.restore_report_line(self._pending_restore_ms))
+            else:
+                self._pending_init_ms = timing.init_duration_ms
             self._to(EnvState.IDLE)
             return InitResult(True, timing)
         if self._timed_out:
@@ -396,7 +401,7 @@ class Environment:
                 "errorType": "Runtime.Unknown",
                 "errorMessage": f"Init phase timed out after {init_timeout_s:.2f} seconds",
             }
-        elif header.get("t") == "init":
+        elif header.get("t") in ("init", "restored"):
             status, error = "error", _error_document(header, body)
         else:
             status, error = "error", await self._exit_error()
@@ -404,9 +409,17 @@ class Environment:
         self._flush_partial()
         # Lambda names an error type for failed inits only, not for timed-out ones.
         error_type = error.get("errorType") if status == "error" else None
-        self.log(lines.init_report_line(timing.init_duration_ms, status, error_type))
+        if self.restore:
+            self.log(lines.restore_report_line((now - sp.t_begin_ns) / 1e6, status))
+        else:
+            self.log(lines.init_report_line(timing.init_duration_ms, status, error_type))
         await self.shutdown()
         return InitResult(False, timing, error, status)
+
+    async def next_frame(self) -> tuple[dict[str, Any], bytes]:
+        """The next control frame the runtime sends unasked (a snapshot holder's
+        replies); raises ConnectionError once the channel is closed."""
+        return await self._control.expect(self._loop)
 
     # -- invoke ----------------------------------------------------------------
 
@@ -445,16 +458,22 @@ class Environment:
             self.log(f"{lines_ts()} {rid} Task timed out after {cfg.timeout:.2f} seconds")
         self.log(lines.end_line(rid))
         init_ms, self._pending_init_ms = self._pending_init_ms, None
+        restore_ms, self._pending_restore_ms = self._pending_restore_ms, None
+        if init_error is not None:
+            failed = init_error.timing
+            if self.restore:  # the whole restore, as RESTORE_REPORT measured it
+                restore_ms = failed.create_ms + failed.runtime_ms + failed.function_ms
+            else:
+                init_ms = failed.init_duration_ms
         report = lines.Report(
             request_id=rid,
             duration_ms=duration_ms,
             memory_size_mb=cfg.memory_size,
             max_memory_used_mb=self._max_memory_mb(error_type),
-            init_duration_ms=init_ms
-            if init_error is None
-            else (init_error.timing.init_duration_ms),
+            init_duration_ms=init_ms,
             status=status,
             error_type=error_type if status else None,
+            restore_duration_ms=restore_ms,
         )
         self.log(report.line())
         cap = self._new_capture()

@@ -4,6 +4,7 @@ ExecutionError
  +-- RuntimeUnavailable   no local interpreter for the function's runtime
  +-- Throttled            no concurrency left (TooManyRequestsException, 429)
  +-- PlatformStopping     the platform is shutting down
+ +-- SnapshotFailed       a SnapStart version whose snapshot failed (409)
 """
 
 from __future__ import annotations
@@ -32,3 +33,10 @@ class Throttled(ExecutionError):
 class PlatformStopping(ExecutionError):
     aws_type = "ServiceException"
     status = 503
+
+
+class SnapshotFailed(ExecutionError):
+    """A SnapStart version's snapshot could not be created: it cannot be invoked."""
+
+    aws_type = "ResourceConflictException"
+    status = 409

@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..config import Config
 from ..control.models import FunctionConfig
@@ -25,6 +26,14 @@ from .scheduler import ConcurrencyState, KeepAlivePolicy
 from .spawn import EnvironmentSpec, Spawner
 
 Key = tuple[str, str]
+SnapshotLookup = Callable[[FunctionConfig], Awaitable[Spawner | None]]
+
+LayerDirectories = Callable[[Sequence[str]], Sequence[Path]]
+"""Turns a function's layer version ARNs into their extracted directories, in order."""
+
+
+def _no_layers(arns: Sequence[str]) -> Sequence[Path]:
+    return ()
 
 
 @dataclass
@@ -52,11 +61,15 @@ class EnvironmentPool:
         spawner: Spawner,
         keep_alive: KeepAlivePolicy,
         log_sink: LogSink,
+        layer_dirs: LayerDirectories = _no_layers,
     ) -> None:
         self.config = config
+        self._layer_dirs = layer_dirs
         self.resolver = resolver
         self.limiter = limiter
         self.spawner = spawner
+        self.snapshots: SnapshotLookup | None = None
+        """Set by the platform: the restore spawner for a SnapStart version, if any."""
         self.keep_alive = keep_alive
         self._sink = log_sink
         self.concurrency = ConcurrencyState(limit=config.max_concurrency)
@@ -128,7 +141,10 @@ class EnvironmentPool:
             self._discard(env)
         return None
 
-    async def _start(self, cfg: FunctionConfig) -> tuple[Environment, InitResult]:
+    async def make_spec(
+        self, cfg: FunctionConfig, initialization_type: str = "on-demand"
+    ) -> EnvironmentSpec:
+        """The spec of a new environment of ``cfg`` (a fresh id and scratch dir)."""
         interpreter = await self._resolve(cfg.runtime)
         env_id = uuid.uuid4().hex
         scratch = self.config.scratch_dir / env_id
@@ -143,16 +159,33 @@ class EnvironmentPool:
             log_group=f"/aws/lambda/{cfg.name}",
             log_stream=log_stream_name(cfg.version, env_id),
             region=self.config.region,
+            layer_dirs=tuple(self._layer_dirs(cfg.layers)) if cfg.layers else (),
+            initialization_type=initialization_type,
         )
+        return spec
+
+    async def _start(self, cfg: FunctionConfig) -> tuple[Environment, InitResult]:
+        # A version with a SnapStart snapshot is restored from it (the lookup may
+        # wait for the snapshot to be built); everything else starts fresh.
+        restorer = await self.snapshots(cfg) if self.snapshots is not None else None
+        spawner = restorer or self.spawner
+        spec = await self.make_spec(cfg, "snap-start" if restorer else "on-demand")
+        env_id = spec.env_id
         loop = asyncio.get_running_loop()
         limit = self.limiter.for_environment(env_id, cfg.memory_size)
         try:
-            spawned = self.spawner.spawn(spec, limit, loop)
+            spawned = spawner.spawn(spec, limit, loop)
         except OSError as exc:
             limit.release()
             raise ExecutionError(f"Could not start an environment for {cfg.name}: {exc}") from exc
         env = Environment(
-            spec, spawned, limit, self._sink, loop, self.config.max_log_bytes_per_invoke
+            spec,
+            spawned,
+            limit,
+            self._sink,
+            loop,
+            self.config.max_log_bytes_per_invoke,
+            restore=restorer is not None,
         )
         self._envs[env_id] = env
         env.process.exited.add_done_callback(lambda _: self._on_exit(env))

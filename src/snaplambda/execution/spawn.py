@@ -42,15 +42,28 @@ class EnvironmentSpec:
     initialization_type: str = "on-demand"
     extra_paths: tuple[str, ...] = ()
     extra_env: dict[str, str] = field(default_factory=dict)
+    layer_dirs: tuple[Path, ...] = ()
+    """The extracted content of the function's layers, in order (shared, read-only)."""
+
+    def layer_python_paths(self) -> list[str]:
+        """What each layer adds to ``sys.path``, in layer order, as Lambda's ``/opt``
+        does: ``python/lib/pythonX.Y/site-packages``, then ``python``."""
+        paths: list[str] = []
+        for layer in self.layer_dirs:
+            python = layer / "python"
+            paths += [str(python / "lib" / self.config.runtime / "site-packages"), str(python)]
+        return paths
 
     def environ(self) -> dict[str, str]:
         """The environment variables of the function's process."""
         cfg = self.config
+        layer_bins = "".join(f":{layer / 'bin'}" for layer in self.layer_dirs)
+        layer_libs = "".join(f":{layer / 'lib'}" for layer in self.layer_dirs)
         env = {
-            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "PATH": "/usr/local/bin:/usr/bin:/bin" + layer_bins,
             "LANG": "en_US.UTF-8",
             "TZ": ":UTC",
-            "LD_LIBRARY_PATH": f"{self.code_path}:{self.code_path / 'lib'}",
+            "LD_LIBRARY_PATH": f"{self.code_path}:{self.code_path / 'lib'}" + layer_libs,
             "TMPDIR": str(self.scratch_dir),
             "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
             **cfg.environment,
@@ -67,7 +80,9 @@ class EnvironmentSpec:
             "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream,
             "AWS_LAMBDA_INITIALIZATION_TYPE": self.initialization_type,
             "_SNAPLAMBDA_CONTROL_FD": str(_CONTROL_FD),
-            "_SNAPLAMBDA_PATHS": os.pathsep.join([str(self.code_path), *self.extra_paths]),
+            "_SNAPLAMBDA_PATHS": os.pathsep.join(
+                [str(self.code_path), *self.layer_python_paths(), *self.extra_paths]
+            ),
         }
         env.update(self.extra_env)
         return env

@@ -28,6 +28,21 @@ def init_report_line(duration_ms: float, status: str, error_type: str | None = N
     return line
 
 
+def restore_start_line(runtime_version: str, runtime_version_arn: str) -> str:
+    """The first line of an environment restored from a SnapStart snapshot."""
+    return (
+        f"RESTORE_START Runtime Version: {runtime_version}\t"
+        f"Runtime Version ARN: {runtime_version_arn}"
+    )
+
+
+def restore_report_line(duration_ms: float, status: str | None = None) -> str:
+    line = f"RESTORE_REPORT Restore Duration: {duration_ms:.2f} ms"
+    if status:
+        line += f"\tStatus: {status}"
+    return line
+
+
 def billed_ms(duration_ms: float) -> int:
     """Lambda bills in 1 ms steps, rounding up, at least 1 ms."""
     return max(1, math.ceil(duration_ms))
@@ -45,6 +60,8 @@ class Report:
     status: str | None = None
     """``None`` on success, else ``error``, ``timeout`` ... as Lambda prints them."""
     error_type: str | None = None
+    restore_duration_ms: float | None = None
+    """Set on the first invocation of an environment restored from a snapshot."""
 
     def line(self) -> str:
         parts = [
@@ -56,6 +73,9 @@ class Report:
         ]
         if self.init_duration_ms is not None:
             parts.append(f"Init Duration: {self.init_duration_ms:.2f} ms")
+        if self.restore_duration_ms is not None:
+            parts.append(f"Restore Duration: {self.restore_duration_ms:.2f} ms")
+            parts.append(f"Billed Restore Duration: {billed_ms(self.restore_duration_ms)} ms")
         if self.status:
             parts.append(f"Status: {self.status}")
         if self.error_type:

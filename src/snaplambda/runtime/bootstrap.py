@@ -148,7 +148,10 @@ def _take_private_env() -> dict[str, str]:
 def _set_sys_path(front: list[str], runtime_dir: str) -> None:
     # Keep the interpreter's own stdlib entries; drop "" (cwd) that -c adds.
     stdlib = [p for p in sys.path if p and p != runtime_dir]
-    sys.path[:] = [*front, runtime_dir, *stdlib]
+    # Lambda provides ``snapshot_restore_py`` to python3.12+, after the function's
+    # own code and layers (a copy in the package wins).
+    support = [os.path.join(runtime_dir, "snapstart")] if sys.version_info >= (3, 12) else []
+    sys.path[:] = [*front, runtime_dir, *support, *stdlib]
 
 
 class Runtime:
@@ -258,7 +261,12 @@ def main() -> None:
     head = {"t": "init", "ok": True, "t_start_ns": t_start, "t_runtime_ns": t_runtime}
     head["t_done_ns"] = time.monotonic_ns()
     head["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    sock.sendall(encode(head))
+    if private.get("_SNAPLAMBDA_SNAPSHOT"):
+        from .snapshot import hold  # returns only in an environment restored from it
+
+        sock = hold(sock, head, int(private["_SNAPLAMBDA_CONTROL_FD"]))
+    else:
+        sock.sendall(encode(head))
     Runtime(sock, handler, rlimit_mode=bool(rlimit)).serve()
 
 

@@ -17,6 +17,8 @@ Runtime -> platform:
     ``init``     header: ok, t_start_ns, t_runtime_ns, t_done_ns, maxrss_kb; body: error JSON
                  when not ok
     ``result``   header: id, ok, maxrss_kb, fatal; body: response JSON or error JSON
+
+SnapStart adds ``restore`` / ``forked`` / ``exit`` / ``restored`` (see :mod:`snapshot`).
 """
 
 from __future__ import annotations

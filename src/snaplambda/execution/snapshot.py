@@ -1,0 +1,180 @@
+"""SnapStart restore: environments forked from an initialized snapshot holder.
+
+A :class:`SnapshotHolder` is a bootstrap that ran a function version's init and
+before-snapshot hooks and now waits on its control channel (see
+``runtime/snapshot.py``).  :class:`RestoreSpawner` is the :class:`~.spawn.Spawner`
+that asks it for a new environment: it passes the environment's control socket and
+output pipes over ``SCM_RIGHTS``; the holder forks and the copy-on-write child runs
+the after-restore hooks and serves invokes like any other environment.
+
+The restored process is the holder's child, not ours: :class:`RestoredProcess`
+watches it through a pidfd and takes its exit status from the holder's ``exit``
+frame, keeping the :class:`~.process.ChildProcess` interface so that
+:class:`~.environment.Environment` treats both alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import time
+from collections import deque
+
+from ..runtime.frames import encode
+from .environment import Environment
+from .limits import LimitHandle
+from .process import ChildProcess
+from .spawn import EnvironmentSpec, Spawned
+
+#: Variables that differ between environments restored from one snapshot.
+PER_ENVIRONMENT_VARS = ("AWS_LAMBDA_LOG_STREAM_NAME", "TMPDIR", "AWS_LAMBDA_INITIALIZATION_TYPE")
+
+_STATUS_GRACE_S = 1.0
+"""How long an exit seen on the pidfd waits for the holder's status before it is
+taken as a kill (the holder itself may be gone)."""
+
+
+class RestoredProcess(ChildProcess):
+    """A restored environment's process, known by pid once the holder has forked."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, limit: LimitHandle) -> None:
+        # Not ChildProcess.__init__: the pid is not known yet and is not our child.
+        self.pid = 0
+        self._loop = loop
+        self._limit = limit
+        self.exited: asyncio.Future[int] = loop.create_future()
+        self._pidfd = -1
+        self._kill_requested = False
+
+    def started(self, pid: int) -> None:
+        """The holder forked ``pid``: watch it and put it under its limits."""
+        self.pid = pid
+        try:
+            self._pidfd = os.pidfd_open(pid)
+        except ProcessLookupError:
+            # Already gone and reaped: the holder's exit frame follows.
+            self._loop.call_later(_STATUS_GRACE_S, self.reported, -signal.SIGKILL)
+            return
+        self._loop.add_reader(self._pidfd, self._on_pidfd)
+        try:
+            self._limit.attach(pid)
+        except OSError:
+            self.kill()
+        if self._kill_requested:
+            self.kill()
+
+    def _on_pidfd(self) -> None:
+        self._close_pidfd()
+        self._loop.call_later(_STATUS_GRACE_S, self.reported, -signal.SIGKILL)
+
+    def _close_pidfd(self) -> None:
+        if self._pidfd >= 0:
+            self._loop.remove_reader(self._pidfd)
+            os.close(self._pidfd)
+            self._pidfd = -1
+
+    def reported(self, code: int) -> None:
+        """The exit status (from the holder, or assumed)."""
+        if not self.exited.done():
+            self.exited.set_result(code)
+
+    def kill(self) -> None:
+        if self.pid == 0:
+            self._kill_requested = True
+            return
+        if self._pidfd >= 0:
+            with contextlib.suppress(ProcessLookupError):
+                signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+        if not self.exited.done():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.pid, signal.SIGKILL)
+
+
+class SnapshotHolder:
+    """An initialized runtime that restores environments by forking."""
+
+    def __init__(self, env: Environment, control: socket.socket) -> None:
+        self.env = env
+        self._control = control
+        self._forking: deque[RestoredProcess] = deque()
+        self._children: dict[int, RestoredProcess] = {}
+        self._reader = asyncio.ensure_future(self._read())
+
+    @property
+    def alive(self) -> bool:
+        return self.env.alive and not self._reader.done()
+
+    def restore(self, fds: list[int], env: dict[str, str], limit: LimitHandle) -> RestoredProcess:
+        """Ask for one restored environment using ``fds`` (control socket, stdout
+        and stderr write ends; the caller closes its copies)."""
+        if not self.alive:
+            raise OSError("the SnapStart snapshot holder is not running")
+        process = RestoredProcess(asyncio.get_running_loop(), limit)
+        frame = encode({"t": "restore", "env": env})
+        # A few hundred bytes on an otherwise idle socket: sent whole or not at all.
+        sent = socket.send_fds(self._control, [frame], fds)
+        if sent != len(frame):
+            raise OSError(f"restore request cut short ({sent} of {len(frame)} bytes)")
+        self._forking.append(process)
+        return process
+
+    async def _read(self) -> None:
+        try:
+            while True:
+                header, _ = await self.env.next_frame()
+                if header.get("t") == "forked" and self._forking:
+                    process = self._forking.popleft()
+                    self._children[header["pid"]] = process
+                    process.started(header["pid"])
+                elif header.get("t") == "exit":
+                    child = self._children.pop(header["pid"], None)
+                    if child is not None:
+                        child.reported(int(header["code"]))
+        except ConnectionError:
+            pass
+        finally:
+            # Restored environments outlive their holder; those it never forked fail.
+            while self._forking:
+                process = self._forking.popleft()
+                process.reported(-signal.SIGKILL)
+
+    async def close(self) -> None:
+        """Stop the holder; environments restored from it keep running."""
+        self._reader.cancel()
+        await self.env.shutdown()
+
+
+class RestoreSpawner:
+    """Spawner of environments restored from one snapshot holder."""
+
+    name = "snapstart"
+
+    def __init__(self, holder: SnapshotHolder) -> None:
+        self.holder = holder
+
+    def spawn(
+        self, spec: EnvironmentSpec, limit: LimitHandle, loop: asyncio.AbstractEventLoop
+    ) -> Spawned:
+        t_begin = time.monotonic_ns()
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        environ = spec.environ()
+        per_env = {key: environ[key] for key in PER_ENVIRONMENT_VARS}
+        try:
+            process = self.holder.restore([child.fileno(), out_w, err_w], per_env, limit)
+        except OSError:
+            for fd in (out_r, err_r):
+                os.close(fd)
+            parent.close()
+            raise
+        finally:
+            child.close()
+            os.close(out_w)
+            os.close(err_w)
+        for fd in (out_r, err_r):
+            os.set_blocking(fd, False)
+        return Spawned(process, parent, out_r, err_r, t_begin, time.monotonic_ns())

@@ -1,0 +1,161 @@
+"""SnapStart snapshots of published versions: building, looking up and freeing them.
+
+One :class:`~.snapshot.SnapshotHolder` per (function, version) whose configuration
+has ``SnapStart.ApplyOn = PublishedVersions``.  A snapshot is built in the
+background when the version is published (or, after a restart, when the platform
+starts or the first invoke needs it); its outcome is reported to ``on_state`` so the
+version becomes ``Active`` or ``Failed``.  $LATEST never uses a snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ..control.models import LATEST, FunctionConfig
+from ..observability import platform_lines as lines
+from .environment import Environment, LogSink
+from .errors import ExecutionError, SnapshotFailed
+from .limits import Limiter
+from .pool import EnvironmentPool
+from .snapshot import RestoreSpawner, SnapshotHolder
+from .spawn import FreshProcessSpawner, Spawner
+
+Key = tuple[str, str]
+StateListener = Callable[[FunctionConfig, str, str, str], None]
+"""(version, state, state reason code, state reason) -> None."""
+
+#: Lambda allows a snapshot's init the function's timeout, at least 130 seconds.
+MIN_SNAPSHOT_INIT_S = 130.0
+
+
+def uses_snapshot(cfg: FunctionConfig) -> bool:
+    """Whether invokes of ``cfg`` restore from a snapshot."""
+    return cfg.version != LATEST and cfg.snap_start == "PublishedVersions"
+
+
+@dataclass
+class _Snapshot:
+    config: FunctionConfig
+    task: asyncio.Task[None]
+    holder: SnapshotHolder | None = None
+    error: dict[str, Any] = field(default_factory=dict)
+
+
+class SnapshotManager:
+    """The snapshots of every SnapStart version of a platform."""
+
+    def __init__(
+        self,
+        pool: EnvironmentPool,
+        limiter: Limiter,
+        log_sink: LogSink,
+        on_state: StateListener,
+        log_budget: int,
+    ) -> None:
+        self._pool = pool
+        self._limiter = limiter
+        self._sink = log_sink
+        self._on_state = on_state
+        self._log_budget = log_budget
+        self._snapshots: dict[Key, _Snapshot] = {}
+        self._freeing: set[asyncio.Task[None]] = set()
+
+    def build(self, cfg: FunctionConfig) -> None:
+        """Start building the snapshot of ``cfg`` in the background (idempotent)."""
+        key = (cfg.name, cfg.version)
+        if key not in self._snapshots and uses_snapshot(cfg):
+            task = asyncio.ensure_future(self._build(cfg))
+            self._snapshots[key] = _Snapshot(cfg, task)
+
+    async def _build(self, cfg: FunctionConfig) -> None:
+        snap = self._snapshots[(cfg.name, cfg.version)]
+        try:
+            spec = await self._pool.make_spec(cfg, "snap-start")
+        except ExecutionError as exc:
+            snap.error = {"errorType": "Runtime.Unknown", "errorMessage": str(exc)}
+            self._on_state(cfg, "Failed", "InvalidRuntime", str(exc))
+            return
+        spec = replace(spec, extra_env={**spec.extra_env, "_SNAPLAMBDA_SNAPSHOT": "1"})
+        loop = asyncio.get_running_loop()
+        limit = self._limiter.for_environment(spec.env_id, cfg.memory_size)
+        try:
+            spawned = FreshProcessSpawner().spawn(spec, limit, loop)
+        except OSError as exc:
+            limit.release()
+            snap.error = {"errorType": "Runtime.Unknown", "errorMessage": str(exc)}
+            self._on_state(cfg, "Failed", "Runtime.Unknown", str(exc))
+            return
+        env = Environment(spec, spawned, limit, self._sink, loop, self._log_budget)
+        try:
+            init = await env.initialize(max(float(cfg.timeout), MIN_SNAPSHOT_INIT_S))
+        except asyncio.CancelledError:
+            await env.shutdown()
+            raise
+        if not init.ok:
+            snap.error = dict(init.error or {})
+            code = snap.error.get("errorType", "Runtime.Unknown")
+            self._on_state(cfg, "Failed", code, snap.error.get("errorMessage", ""))
+            return
+        env.log(lines.init_report_line(init.timing.init_duration_ms, "success"))
+        snap.holder = SnapshotHolder(env, spawned.control)
+        self._on_state(cfg, "Active", "", "")
+
+    def state(self, cfg: FunctionConfig) -> str | None:
+        """``Pending`` while building, else ``Active`` / ``Failed``; None if none."""
+        snap = self._snapshots.get((cfg.name, cfg.version))
+        if snap is None:
+            return None
+        if not snap.task.done():
+            return "Pending"
+        return "Active" if snap.holder is not None else "Failed"
+
+    async def spawner_for(self, cfg: FunctionConfig) -> Spawner | None:
+        """The restore spawner of ``cfg``'s snapshot, building it first if needed
+        (after a restart, or when its holder died); None for non-SnapStart versions."""
+        if not uses_snapshot(cfg):
+            return None
+        key = (cfg.name, cfg.version)
+        snap = self._snapshots.get(key)
+        if snap is not None and snap.task.done() and snap.holder and not snap.holder.alive:
+            self.discard(cfg.name, cfg.version)  # the holder died: free it, build anew
+            snap = None
+        if snap is None:
+            self.build(cfg)
+            snap = self._snapshots[key]
+        await asyncio.shield(snap.task)
+        if snap.holder is None:
+            error = snap.error
+            raise SnapshotFailed(
+                "The operation cannot be performed at this time. The function is currently "
+                f"in the following state: Failed (SnapStart snapshot of version {cfg.version}"
+                f" failed: {error.get('errorType')}: {error.get('errorMessage')})"
+            )
+        return RestoreSpawner(snap.holder)
+
+    def discard(self, name: str, version: str | None = None) -> None:
+        """Free the snapshots of ``name:version`` (all of ``name``'s if None)."""
+        for key in [k for k in self._snapshots if k[0] == name and version in (None, k[1])]:
+            snap = self._snapshots.pop(key)
+            task = asyncio.ensure_future(self._free(snap))
+            self._freeing.add(task)
+            task.add_done_callback(self._freeing.discard)
+
+    @staticmethod
+    async def _free(snap: _Snapshot) -> None:
+        if not snap.task.done():
+            snap.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await snap.task
+        if snap.holder is not None:
+            await snap.holder.close()
+
+    async def close(self) -> None:
+        snaps = list(self._snapshots.values())
+        self._snapshots.clear()
+        await asyncio.gather(
+            *(self._free(s) for s in snaps), *self._freeing, return_exceptions=True
+        )

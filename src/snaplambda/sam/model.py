@@ -1,0 +1,147 @@
+"""The deployable plan of a SAM template: typed, resolved, ready to apply."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CodeSource:
+    """Where a function's or layer's code comes from: a directory or ``.zip``
+    (``path``), or a template's ``InlineCode`` (``inline``, shipped as ``index.py``)."""
+
+    path: Path | None = None
+    inline: str | None = None
+
+    def describe(self) -> str:
+        return str(self.path) if self.path is not None else "InlineCode"
+
+
+@dataclass(frozen=True)
+class LayerRef:
+    """A ``!Ref`` to a LayerVersion of the same template: its ARN is known once it
+    is published."""
+
+    logical_id: str
+
+
+#: A function's layer: a literal ARN, or a layer of the template.
+LayerSpec = str | LayerRef
+
+
+@dataclass(frozen=True)
+class EventInvokeConfig:
+    """A function's ``EventInvokeConfig``, applied to its alias (or ``$LATEST``)."""
+
+    maximum_retry_attempts: int | None = None
+    maximum_event_age_s: int | None = None
+    on_success: str | None = None
+    on_failure: str | None = None
+
+    def body(self) -> dict[str, Any]:
+        """The PutFunctionEventInvokeConfig request body."""
+        body: dict[str, Any] = {}
+        if self.maximum_retry_attempts is not None:
+            body["MaximumRetryAttempts"] = self.maximum_retry_attempts
+        if self.maximum_event_age_s is not None:
+            body["MaximumEventAgeInSeconds"] = self.maximum_event_age_s
+        destinations: dict[str, Any] = {}
+        if self.on_success is not None:
+            destinations["OnSuccess"] = {"Destination": self.on_success}
+        if self.on_failure is not None:
+            destinations["OnFailure"] = {"Destination": self.on_failure}
+        if destinations:
+            body["DestinationConfig"] = destinations
+        return body
+
+
+@dataclass(frozen=True)
+class LayerPlan:
+    """An ``AWS::Serverless::LayerVersion`` to publish."""
+
+    logical_id: str
+    name: str
+    code: CodeSource
+    compatible_runtimes: tuple[str, ...] = ()
+    compatible_architectures: tuple[str, ...] = ()
+    description: str = ""
+    license_info: str | None = None
+
+    def body(self, zip_b64: str) -> dict[str, Any]:
+        """The PublishLayerVersion request body, given the content zip in base64."""
+        body: dict[str, Any] = {"Content": {"ZipFile": zip_b64}, "Description": self.description}
+        if self.compatible_runtimes:
+            body["CompatibleRuntimes"] = list(self.compatible_runtimes)
+        if self.compatible_architectures:
+            body["CompatibleArchitectures"] = list(self.compatible_architectures)
+        if self.license_info is not None:
+            body["LicenseInfo"] = self.license_info
+        return body
+
+
+@dataclass(frozen=True)
+class FunctionPlan:
+    """An ``AWS::Serverless::Function`` to create or update (Globals applied)."""
+
+    logical_id: str
+    name: str
+    code: CodeSource
+    handler: str
+    runtime: str
+    memory_size: int = 128
+    timeout: int = 3
+    environment: dict[str, str] = field(default_factory=dict)
+    layers: tuple[LayerSpec, ...] = ()
+    description: str = ""
+    ephemeral_storage: int = 512
+    architectures: tuple[str, ...] = ("x86_64",)
+    auto_publish_alias: str | None = None
+    reserved_concurrency: int | None = None
+    event_invoke_config: EventInvokeConfig | None = None
+
+    def settings(self, layer_arns: list[str]) -> dict[str, Any]:
+        """The CreateFunction / UpdateFunctionConfiguration fields, every one given so
+        that a redeploy also resets what the template no longer sets."""
+        return {
+            "Runtime": self.runtime,
+            "Handler": self.handler,
+            "MemorySize": self.memory_size,
+            "Timeout": self.timeout,
+            "Description": self.description,
+            "Environment": {"Variables": dict(self.environment)},
+            "EphemeralStorage": {"Size": self.ephemeral_storage},
+            "Architectures": list(self.architectures),
+            "Layers": layer_arns,
+        }
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A resource (or a function's event) that snaplambda does not deploy."""
+
+    logical_id: str
+    type: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A property that was read but is not applied."""
+
+    logical_id: str
+    property: str
+    message: str
+
+
+@dataclass(frozen=True)
+class DeployPlan:
+    """Everything a template deploys, in order: layers first, then functions."""
+
+    stack_name: str
+    template: Path
+    layers: tuple[LayerPlan, ...] = ()
+    functions: tuple[FunctionPlan, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    notices: tuple[Notice, ...] = ()
