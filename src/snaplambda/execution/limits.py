@@ -11,9 +11,11 @@ vCPU; under rlimits only the bootstrap's own address space is bounded and a
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -96,6 +98,25 @@ def _kill_tree(pidfd: int, root: int) -> None:
             os.kill(pid, signal.SIGKILL)
     with contextlib.suppress(ProcessLookupError):
         signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+
+
+def attach_soon(
+    limit: LimitHandle, pid: int, on_failure: Callable[[], None], loop: asyncio.AbstractEventLoop
+) -> None:
+    """Put ``pid`` under ``limit`` from a worker thread.
+
+    Moving a process into a cgroup v1 group waits about 10 ms in the kernel; done on
+    the event loop it would stall every other request, done before exec it would
+    delay the cold start.  On a thread it overlaps the interpreter's own start.
+    ``on_failure`` runs on the loop if the move fails (the process must not run
+    unlimited).
+    """
+
+    def done(future: asyncio.Future[None]) -> None:
+        if future.cancelled() or future.exception() is not None:
+            on_failure()
+
+    loop.run_in_executor(None, limit.attach, pid).add_done_callback(done)
 
 
 class _RlimitHandle:

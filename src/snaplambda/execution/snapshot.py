@@ -25,7 +25,7 @@ from collections import deque
 
 from ..runtime.frames import encode
 from .environment import Environment
-from .limits import LimitHandle
+from .limits import LimitHandle, attach_soon
 from .process import ChildProcess
 from .spawn import EnvironmentSpec, Spawned
 
@@ -59,10 +59,7 @@ class RestoredProcess(ChildProcess):
             self._loop.call_later(_STATUS_GRACE_S, self.reported, -signal.SIGKILL)
             return
         self._loop.add_reader(self._pidfd, self._on_pidfd)
-        try:
-            self._limit.attach(pid)
-        except OSError:
-            self.kill()
+        attach_soon(self._limit, pid, self.kill, self._loop)
         if self._kill_requested:
             self.kill()
 

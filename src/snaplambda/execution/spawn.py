@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ..control.models import FunctionConfig
-from .limits import LimitHandle
+from .limits import LimitHandle, attach_soon
 from .process import ChildProcess
 from .runtimes import Interpreter
 
@@ -84,6 +84,9 @@ class EnvironmentSpec:
                 [str(self.code_path), *self.layer_python_paths(), *self.extra_paths]
             ),
         }
+        if cfg.log_format == "JSON":  # as Lambda sets them, for the runtime and Powertools
+            env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+            env["AWS_LAMBDA_LOG_LEVEL"] = cfg.application_log_level or "INFO"
         env.update(self.extra_env)
         return env
 
@@ -160,12 +163,9 @@ class FreshProcessSpawner:
         finally:
             for fd in (child_fd, out_w, err_w):
                 os.close(fd)
+        t_created = time.monotonic_ns()
         process = ChildProcess(pid, loop)
-        try:
-            limit.attach(pid)
-        except OSError:
-            process.kill()
-            raise
+        attach_soon(limit, pid, process.kill, loop)
         for fd in (out_r, err_r):
             os.set_blocking(fd, False)
-        return Spawned(process, parent, out_r, err_r, t_begin, time.monotonic_ns())
+        return Spawned(process, parent, out_r, err_r, t_begin, t_created)
