@@ -175,3 +175,20 @@ def test_request_over_6mb_is_refused(lam: Any, basic: str) -> None:
         lam.invoke(FunctionName=basic, Payload=big)
     assert info.value.response["Error"]["Code"] == "RequestEntityTooLargeException"
     assert "6291456" in info.value.response["Error"]["Message"]
+
+
+def test_responses_carry_a_content_length(server: Any, basic: str) -> None:
+    import httpx
+
+    response = httpx.post(
+        f"{server.endpoint}/2015-03-31/functions/{basic}/invocations", content=b'{"n": 1}'
+    )
+    assert response.status_code == 200
+    assert response.headers["content-length"] == str(len(response.content))
+    assert "transfer-encoding" not in response.headers
+    accepted = httpx.post(
+        f"{server.endpoint}/2015-03-31/functions/{basic}/invocations",
+        content=b"{}",
+        headers={"X-Amz-Invocation-Type": "DryRun"},
+    )
+    assert accepted.status_code == 204

@@ -66,6 +66,8 @@ class InvokeHandler:
             response = to_rest_response(exc)
             await response(scope, receive, send)
             return
+        # A known length, as AWS sends it, instead of the server's chunked default.
+        headers.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
