@@ -44,6 +44,7 @@ from .execution.spawn import FreshProcessSpawner
 from .observability.logstore import LogStore
 from .observability.tracing import trace_header
 from .packaging.codestore import CodeStore
+from .packaging.precompile import Precompiler
 
 
 class PayloadError(AwsError):
@@ -150,6 +151,7 @@ class Platform:
             config.max_log_bytes_per_invoke,
         )
         self.pool.snapshots = self.snapshots.spawner_for
+        self.precompiler = Precompiler(lambda runtime: self.resolver.resolve(runtime).path)
         self.functions.subscribe(self._on_function_change)
         self.versions.subscribe(self.pool.retire)
         self.versions.subscribe(self.snapshots.discard)
@@ -180,10 +182,16 @@ class Platform:
         if cfg is not None:
             # Only $LATEST changes: published versions' environments stay warm.
             self.pool.retire(name, LATEST)
+            self._precompile(cfg)
             return
         self.pool.retire(name)
         self.pool.set_reserved(name, None)
         self.snapshots.discard(name)
+
+    def _precompile(self, cfg: FunctionConfig) -> None:
+        """Compile new code's bytecode in the background with the function's own
+        interpreter, before its first cold start needs it."""
+        self.precompiler.submit(self.code.path(cfg.code_key), cfg.runtime)
 
     def _on_publish(self, cfg: FunctionConfig) -> None:
         with contextlib.suppress(RuntimeError):  # no loop: the first invoke builds it
