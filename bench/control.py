@@ -29,19 +29,48 @@ class LambdaControl:
             ),
         )
 
-    def deploy(self, name: str, code: bytes, memory_mb: int = 128, timeout_s: int = 30) -> None:
+    def deploy(
+        self,
+        name: str,
+        code: bytes,
+        memory_mb: int = 128,
+        timeout_s: int = 30,
+        runtime: str = "python3.11",
+        snap_start: bool = False,
+        handler: str = "app.handler",
+        variables: dict[str, str] | None = None,
+    ) -> None:
         """Create ``name`` from a zip (replacing any function of that name)."""
         with contextlib.suppress(self._lam.exceptions.ResourceNotFoundException):
             self._lam.delete_function(FunctionName=name)
+        extra: dict[str, Any] = {}
+        if snap_start:
+            extra["SnapStart"] = {"ApplyOn": "PublishedVersions"}
+        if variables:
+            extra["Environment"] = {"Variables": variables}
         self._lam.create_function(
             FunctionName=name,
-            Runtime="python3.11",
+            Runtime=runtime,
             Role=ROLE,
-            Handler="app.handler",
+            Handler=handler,
             Code={"ZipFile": code},
             MemorySize=memory_mb,
             Timeout=timeout_s,
+            **extra,
         )
+
+    def publish_and_wait(self, name: str, timeout_s: float = 180.0) -> str:
+        """Publish a version of ``name`` and wait until it is Active (its SnapStart
+        snapshot built); returns the version number."""
+        version = str(self._lam.publish_version(FunctionName=name)["Version"])
+        deadline = time.monotonic() + timeout_s
+        while True:
+            cfg = self._lam.get_function_configuration(FunctionName=name, Qualifier=version)
+            if cfg["State"] == "Active":
+                return version
+            if cfg["State"] == "Failed" or time.monotonic() > deadline:
+                raise RuntimeError(f"{name}:{version} is {cfg['State']}: {cfg.get('StateReason')}")
+            time.sleep(0.05)  # polling: the API has no wait for a state change
 
     def retire_environments(self, name: str, generation: int) -> None:
         """Change the configuration, so the platform retires every environment of

@@ -23,6 +23,8 @@ class Report:
     init_duration_ms: float | None
     """Only on a cold start."""
     max_memory_used_mb: int | None
+    restore_duration_ms: float | None = None
+    """Only on an environment's first invoke after a SnapStart restore."""
 
 
 def _ms(value: str) -> float:
@@ -33,10 +35,12 @@ def parse_report(line: str) -> Report:
     fields = dict(part.split(": ", 1) for part in line.split("\t") if ": " in part)
     init = fields.get("Init Duration")
     used = fields.get("Max Memory Used")
+    restore = fields.get("Restore Duration")
     return Report(
         duration_ms=_ms(fields["Duration"]),
         init_duration_ms=_ms(init) if init else None,
         max_memory_used_mb=int(used.removesuffix(" MB")) if used else None,
+        restore_duration_ms=_ms(restore) if restore else None,
     )
 
 

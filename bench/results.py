@@ -12,6 +12,7 @@ from typing import Any
 from .scenarios.coldstart import ColdStartResult
 from .scenarios.latency import LatencyResult
 from .scenarios.memory import MemoryResult
+from .scenarios.snapstart import SnapStartResult
 from .scenarios.throughput import ThroughputResult
 from .settings import Settings
 from .stats import Summary
@@ -46,6 +47,7 @@ class SuiteResult:
     foreign_cpu_percent: dict[str, float]
     """Share of the machine's CPU other processes used during each step."""
     wall_time_s: float
+    snapstart: SnapStartResult | None = None
 
     def targets(self, heavy_function: str) -> list[Target]:
         heavy = next(c for c in self.cold_start if c.function == heavy_function)
@@ -65,7 +67,33 @@ class SuiteResult:
             Target("warm invoke p50", warm.p50, 1.0, "ms"),
             Target("warm invoke p99", warm.p99, 5.0, "ms"),
             Target("warm throughput (best run)", best, 1500, "/s", at_least=True),
+            *self.snapstart_targets(),
         ]
+
+    def snapstart_targets(self) -> list[Target]:
+        snap = self.snapstart
+        if snap is None:
+            return []
+        targets: list[Target] = []
+        ratios = [("", snap.restores, snap.ratio_fresh_restore_p50)]
+        if snap.primed is not None and snap.ratio_fresh_primed_p50 is not None:
+            ratios.append((" (primed)", snap.primed, snap.ratio_fresh_primed_p50))
+        for label, r, fresh_ratio in ratios:
+            targets += [
+                Target(f"SnapStart restore{label}, end to end p50", r.restore_ms.p50, 10.0, "ms"),
+                Target(f"SnapStart restore{label}, end to end p99", r.restore_ms.p99, 25.0, "ms"),
+                Target(f"fresh cold / restore{label}, p50", fresh_ratio, 30.0, "x", at_least=True),
+                Target(
+                    f"restore{label} / bare fork floor, p50", r.ratio_restore_floor_p50, 3.0, "x"
+                ),
+                Target(
+                    f"restored env{label} PSS / fresh env RSS",
+                    r.restored_pss_mb / snap.fresh_rss_mb,
+                    1 / 3,
+                    "x",
+                ),
+            ]
+        return targets
 
     def to_json(self, heavy_function: str) -> dict[str, Any]:
         data = dataclasses.asdict(self)

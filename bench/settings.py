@@ -26,6 +26,11 @@ class Settings:
     throughput_seconds: float = 8.0
     #: Load before the window opens, so every environment it needs is already warm.
     throughput_warmup_s: float = 2.0
+    #: SnapStart (python3.12): fresh cold starts of $LATEST, restore cold starts of
+    #: the published version (and as many fork-floor forks), warm invokes of it.
+    snap_fresh_iterations: int = 8
+    snap_restore_iterations: int = 60
+    snap_warm_requests: int = 300
 
 
 FULL = Settings()
@@ -39,4 +44,7 @@ QUICK = Settings(
     throughput_connections=(16,),
     throughput_seconds=3.0,
     throughput_warmup_s=1.0,
+    snap_fresh_iterations=3,
+    snap_restore_iterations=15,
+    snap_warm_requests=100,
 )

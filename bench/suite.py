@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from snaplambda.packaging.zipdir import zip_directory
 
@@ -17,7 +18,7 @@ from . import cpu, events, machine, packages
 from .client import Connection, invoke_request
 from .control import LambdaControl
 from .results import SuiteResult, write_json
-from .scenarios import coldstart, latency, memory, throughput
+from .scenarios import coldstart, latency, memory, snapstart, throughput
 from .server import HOST, ServeProcess
 from .settings import FULL, QUICK, Settings
 from .stats import Summary, summarize
@@ -26,6 +27,9 @@ from .table import render
 NOOP = "noop"
 HEAVY = "fastapi_app"
 RUNTIME = "python3.11"
+SNAP = "fastapi_snapstart"
+SNAP_PRIMED = "fastapi_snapstart_primed"
+SNAP_RUNTIME = "python3.12"
 DEFAULT_JSON = packages.BENCH_DIR / "results" / "latest.json"
 NOOP_EVENT = b"{}"
 HEAVY_EVENT = events.encode(events.http_api_v2("/items/42", "q=widget"))
@@ -45,11 +49,19 @@ class Measurement:
     """One server under test and everything measured against it."""
 
     def __init__(
-        self, server: ServeProcess, settings: Settings, interpreter: str, say: Progress
+        self,
+        server: ServeProcess,
+        settings: Settings,
+        interpreter: str,
+        say: Progress,
+        snap_interpreter: str,
+        snap_dir: Path,
     ) -> None:
         self.server = server
         self.settings = settings
         self.interpreter = interpreter
+        self.snap_interpreter = snap_interpreter
+        self.snap_dir = snap_dir
         self.say = say
         self.foreign_cpu: dict[str, float] = {}
         self.control = LambdaControl(server.endpoint)
@@ -78,6 +90,7 @@ class Measurement:
         idle.append(memory.measure_process(pid, "server"))
         loads = [self.throughput(conns) for conns in self.settings.throughput_connections]
         after = [memory.measure(pid, NOOP), memory.measure_process(pid, "server")]
+        snap = self.snapstart()
         return SuiteResult(
             meta={"memory_limiter": str(self.server.health().get("memoryLimiter", "unknown"))},
             settings=self.settings,
@@ -89,7 +102,39 @@ class Measurement:
             memory_after_load=after,
             foreign_cpu_percent=self.foreign_cpu,
             wall_time_s=0.0,
+            snapstart=snap,
         )
+
+    def snapstart(self) -> snapstart.SnapStartResult:
+        s = self.settings
+        message = (
+            f"(e) SnapStart on {SNAP_RUNTIME}: {s.snap_fresh_iterations} fresh, "
+            f"{s.snap_restore_iterations} restore cold starts"
+        )
+        with self.step("snapstart", message):
+            code = zip_directory(self.snap_dir)
+            common: dict[str, Any] = {"memory_mb": 512, "runtime": SNAP_RUNTIME}
+            self.control.deploy(SNAP, code, snap_start=True, **common)
+            primed = {"BENCH_PRIME_EVENT": HEAVY_EVENT.decode()}
+            self.control.deploy(
+                SNAP_PRIMED, code, snap_start=True, handler="primed.handler", variables=primed,
+                **common,
+            )  # fmt: skip
+            with Connection(HOST, self.server.port) as conn:
+                return snapstart.run(
+                    conn,
+                    self.control,
+                    self.server.health,
+                    self.server.pid,
+                    SNAP,
+                    SNAP_PRIMED,
+                    self.snap_interpreter,
+                    self.snap_dir,
+                    HEAVY_EVENT,
+                    s.snap_fresh_iterations,
+                    s.snap_restore_iterations,
+                    s.snap_warm_requests,
+                )
 
     def cold_start(
         self, conn: Connection, function: str, package: Path, event: bytes
@@ -159,6 +204,10 @@ def main(argv: list[str] | None = None) -> int:
     say(f"building {HEAVY} (cached under {packages.CACHE_DIR})")
     heavy = packages.build(HEAVY, interp)
     say(f"{HEAVY} package: {heavy.path}{' (installed now)' if heavy.built else ' (cached)'}")
+    # SnapStart needs python3.12: its package is built by that interpreter.
+    snap_interp = packages.resolve_interpreter(SNAP_RUNTIME)
+    snap = packages.build(HEAVY, snap_interp)
+    say(f"{SNAP_RUNTIME} interpreter {snap_interp.path}, {HEAVY} package: {snap.path}")
     idle_before = (
         cpu.wait_until_quiet(20.0, args.quiet_wait) if args.quiet_wait > 0 else cpu.busy_percent()
     )
@@ -168,12 +217,18 @@ def main(argv: list[str] | None = None) -> int:
             Path(tmp) / "state",
             Path(tmp) / "serve.log",
             # The same interpreter as the baseline, explicitly, rather than by lookup.
-            env={f"SNAPLAMBDA_PYTHON3_{RUNTIME.rsplit('.', 1)[1]}": interp.path},
+            env={
+                f"SNAPLAMBDA_PYTHON3_{RUNTIME.rsplit('.', 1)[1]}": interp.path,
+                f"SNAPLAMBDA_PYTHON3_{SNAP_RUNTIME.rsplit('.', 1)[1]}": snap_interp.path,
+            },
         )
         with server:
             say(f"server pid {server.pid} on {server.endpoint}")
             try:
-                result = Measurement(server, settings, interp.path, say).run(noop.path, heavy.path)
+                measurement = Measurement(
+                    server, settings, interp.path, say, snap_interp.path, snap.path
+                )
+                result = measurement.run(noop.path, heavy.path)
             except Exception:
                 # The state directory, and the server's log with it, is about to go.
                 print(f"--- serve log (tail) ---\n{server.output()[-8000:]}", file=sys.stderr)
@@ -181,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     result.meta.update(
         machine.describe(packages.BENCH_DIR.parent),
         function_interpreter=f"{interp.path} ({interp.version})",
+        snapstart_interpreter=f"{snap_interp.path} ({snap_interp.version})",
         machine_busy_before_percent=round(idle_before, 1),
         command="python bench/run.py" + (" --quick" if args.quick else ""),
     )

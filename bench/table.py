@@ -93,6 +93,48 @@ def _memory(result: SuiteResult) -> list[str]:
     return lines
 
 
+def _snapstart(result: SuiteResult) -> list[str]:
+    snap = result.snapstart
+    if snap is None:
+        return []
+    rows: list[tuple[str, Summary]] = [
+        ("fresh cold start ($LATEST), end to end", snap.fresh_ms),
+        ("  its Init Duration", snap.fresh_init_duration_ms),
+    ]
+    restores = [snap.restores] + ([snap.primed] if snap.primed is not None else [])
+    for r in restores:
+        label = " (primed)" if r.primed else ""
+        rows += [
+            (f"restore cold start{label}, end to end", r.restore_ms),
+            ("  its Restore Duration", r.restore_duration_ms),
+            (f"bare fork floor{label} (fork + handler call)", r.fork_floor_ms),
+        ]
+    rows.append(("warm invoke of the version", snap.warm_ms))
+    lines = [f"(e) SnapStart, the FastAPI app on {snap.runtime}, published versions"]
+    lines += _table(
+        ["", "n", "p50", "p99", "mean", "max"],
+        [[label, str(s.n), _ms(s.p50), _ms(s.p99), _ms(s.mean), _ms(s.max)] for label, s in rows],
+    )
+    lines.append(
+        f"  fresh env RSS {snap.fresh_rss_mb:.1f} MB (PSS {snap.fresh_pss_mb:.1f}); "
+        f"fresh / restore p50 {snap.ratio_fresh_restore_p50:.1f}x"
+        + (
+            f", fresh / primed restore p50 {snap.ratio_fresh_primed_p50:.1f}x"
+            if snap.ratio_fresh_primed_p50 is not None
+            else ""
+        )
+    )
+    for r in restores:
+        lines.append(
+            f"  {'primed' if r.primed else 'unprimed'}: snapshot built in "
+            f"{r.snapshot_build_s:.1f} s; restore / fork floor p50 "
+            f"{r.ratio_restore_floor_p50:.2f}x; restored env PSS {r.restored_pss_mb:.1f} MB "
+            f"(RSS {r.restored_rss_mb:.1f}, USS {r.restored_uss_mb:.1f}); holder PSS {r.holder_pss_mb:.1f} MB "
+            f"(RSS {r.holder_rss_mb:.1f})"
+        )
+    return lines
+
+
 def _targets(result: SuiteResult, heavy_function: str) -> list[str]:
     rows = []
     for t in result.targets(heavy_function):
@@ -117,6 +159,8 @@ def render(result: SuiteResult, heavy_function: str) -> str:
         *_throughput(result),
         "",
         *_memory(result),
+        "",
+        *_snapstart(result),
         "",
         "CPU taken by other processes during each step (% of the machine): "
         + ", ".join(f"{step} {share:g}%" for step, share in foreign.items()),

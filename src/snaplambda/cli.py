@@ -14,7 +14,9 @@ from rich.console import Console
 
 from .client import Client, ClientError
 from .config import Config, from_environ
+from .metrics_cli import metrics as metrics_command
 from .snapstart_cli import app as snapstart_app
+from .traces_cli import traces as traces_command
 
 app = typer.Typer(
     add_completion=False,
@@ -23,6 +25,8 @@ app = typer.Typer(
 )
 console = Console()
 err = Console(stderr=True)
+app.command("metrics")(metrics_command)
+app.command("traces")(traces_command)
 
 EndpointOpt = Annotated[
     Optional[str],  # noqa: UP045 - typer needs Optional at runtime on 3.11
@@ -47,6 +51,9 @@ def serve(
     keep_alive: Annotated[
         Optional[float], typer.Option(help="Idle seconds before an environment stops.")  # noqa: UP045
     ] = None,
+    keep_alive_policy: Annotated[
+        Optional[str], typer.Option(help="fixed | adaptive (learns idle times per function)")  # noqa: UP045
+    ] = None,
     max_concurrency: Annotated[
         Optional[int], typer.Option(help="Platform-wide concurrent executions.")  # noqa: UP045
     ] = None,
@@ -62,11 +69,14 @@ def serve(
 
     if memory_limiter not in (None, "auto", "cgroup", "rlimit", "off"):
         raise _fail(f"--memory-limiter '{memory_limiter}' is not one of auto, cgroup, rlimit, off")
+    if keep_alive_policy not in (None, "fixed", "adaptive"):
+        raise _fail(f"--keep-alive-policy '{keep_alive_policy}' is not one of fixed, adaptive")
     config = from_environ().with_overrides(
         host=host,
         port=port,
         state_dir=state_dir,
         keep_alive_s=keep_alive,
+        keep_alive_policy=keep_alive_policy,
         max_concurrency=max_concurrency,
         memory_limiter=memory_limiter,
         init_timeout_s=init_timeout,
@@ -214,18 +224,29 @@ def logs(
         str | None, typer.Option(help="Only events newer than 30s, 10m, 2h ...")
     ] = None,
     filter_text: Annotated[
-        str | None, typer.Option("--filter", help="Text the event contains.")
+        str | None,
+        typer.Option(
+            "--filter",
+            help='Text the event contains, a JSON field test (level = "ERROR") '
+            "or a CloudWatch filter pattern.",
+        ),
     ] = None,
     endpoint: EndpointOpt = None,
 ) -> None:
-    """Print a function's logs (log group /aws/lambda/NAME)."""
+    """Print a function's logs (its LoggingConfig.LogGroup, /aws/lambda/NAME by default)."""
     body: dict[str, object] = {"logGroupName": f"/aws/lambda/{name}"}
     if since:
         body["startTime"] = _parse_since(since)
     if filter_text:
-        body["filterPattern"] = filter_text
+        from .observability.filterpattern import from_cli
+
+        body["filterPattern"] = from_cli(filter_text)
     try:
         with Client(_endpoint(endpoint)) as client:
+            found = client.get_function(name)
+            if found is not None:  # LoggingConfig.LogGroup may name another group
+                group = found["Configuration"].get("LoggingConfig", {}).get("LogGroup")
+                body["logGroupName"] = group or body["logGroupName"]
             while True:
                 try:
                     page = client.logs("FilterLogEvents", body)
@@ -347,6 +368,41 @@ def dlq_redrive(
     console.print(f"redriven {len(redriven)} event(s)")
     if missing:
         raise _fail(f"no dead letter with id {', '.join(missing)}")
+
+
+@app.command()
+def stats(
+    name: Annotated[str, typer.Argument(help="Function name.")],
+    endpoint: EndpointOpt = None,
+) -> None:
+    """Cold starts, provisioned utilization, idle memory and spill-overs of a function,
+    by qualifier (beyond AWS)."""
+    try:
+        with Client(_endpoint(endpoint)) as client:
+            doc = client.stats(name)
+    except ClientError as exc:
+        raise _fail(f"{exc.aws_type}: {exc.message}") from exc
+    except (OSError, httpx.TransportError) as exc:
+        raise _fail(f"cannot reach {_endpoint(endpoint)}: {exc}") from exc
+    keep = doc["KeepAlive"]
+    console.print(
+        f"keep-alive: {keep['Policy']} ({keep.get('Source', 'fixed')}) "
+        f"{keep['KeepAliveSeconds']:.0f} s, pre-warm {keep.get('PreWarmSeconds', 0):.0f} s",
+        highlight=False,
+    )
+    console.print(
+        "qualifier\tinvokes\tcold\tcold rate\tidle GB-s\tprovisioned\tutil\tspill-overs",
+        highlight=False,
+    )
+    for qualifier, row in sorted(doc["Qualifiers"].items()):
+        pc = row.get("Provisioned")
+        provisioned = f"{pc['Allocated']}/{pc['Requested']} {pc['Status']}" if pc else "-"
+        console.print(
+            f"{qualifier}\t{row['Invocations']}\t{row['ColdStarts']}\t"
+            f"{row['ColdStartRate']:.1%}\t{row.get('IdleGBSeconds', 0.0):.1f}\t{provisioned}\t"
+            + (f"{pc['Utilization']:.1%}\t{pc['SpillOvers']}" if pc else "-\t-"),
+            highlight=False,
+        )
 
 
 @app.command()

@@ -189,6 +189,12 @@ class Client:
         response = self._check(self._http.get("/_snaplambda/dlq", params=params))
         return response.json()["DeadLetters"]  # type: ignore[no-any-return]
 
+    def stats(self, function: str) -> dict[str, Any]:
+        """snaplambda's per-qualifier statistics of ``function`` (beyond AWS)."""
+        params = {"FunctionName": function}
+        response = self._check(self._http.get("/_snaplambda/stats", params=params))
+        return response.json()  # type: ignore[no-any-return]
+
     def redrive(self, ids: list[str] | None) -> list[str]:
         """Queue dead letters again (all of them when ``ids`` is None)."""
         body: dict[str, Any] = {"All": True} if ids is None else {"Ids": ids}

@@ -14,6 +14,7 @@ from typing import Literal
 
 MemoryLimiter = Literal["auto", "cgroup", "rlimit", "off"]
 CpuLimiter = Literal["shares", "quota", "off"]
+KeepAlivePolicyName = Literal["fixed", "adaptive"]
 
 DEFAULT_PORT = 9070
 
@@ -33,6 +34,12 @@ class Config:
     account_id: str = "123456789012"
     #: Idle time after which an on-demand environment is shut down (scale to zero).
     keep_alive_s: float = 600.0
+    #: ``fixed`` keeps idle environments ``keep_alive_s``; ``adaptive`` learns each
+    #: function's idle times (hybrid histogram) and falls back to ``keep_alive_s``.
+    keep_alive_policy: KeepAlivePolicyName = "fixed"
+    #: The adaptive policy's histogram bucket (240 of them): a minute, as in the
+    #: paper; smaller for experiments and tests.
+    keep_alive_bucket_s: float = 60.0
     #: Platform-wide limit on concurrent executions (AWS's default account limit).
     max_concurrency: int = 1000
     #: Limit for on-demand init (the function's own import time), as on Lambda.
@@ -51,6 +58,9 @@ class Config:
     #: First and largest wait before retrying a throttled asynchronous event
     #: (doubling in between).
     async_throttle_backoff_s: tuple[float, float] = (1.0, 300.0)
+    #: A SnapStart snapshot whose version is not invoked for this long is dropped
+    #: (its holder stopped) and rebuilt on the next cold start: 14 days, as on Lambda.
+    snapshot_ttl_s: float = 14 * 24 * 3600.0
 
     @property
     def endpoint(self) -> str:
@@ -101,6 +111,10 @@ def from_environ(environ: Mapping[str, str] | None = None) -> Config:
         changes["port"] = int(env["SNAPLAMBDA_PORT"])
     if "SNAPLAMBDA_KEEP_ALIVE" in env:
         changes["keep_alive_s"] = float(env["SNAPLAMBDA_KEEP_ALIVE"])
+    if "SNAPLAMBDA_KEEP_ALIVE_POLICY" in env:
+        changes["keep_alive_policy"] = env["SNAPLAMBDA_KEEP_ALIVE_POLICY"]
+    if "SNAPLAMBDA_KEEP_ALIVE_BUCKET" in env:
+        changes["keep_alive_bucket_s"] = float(env["SNAPLAMBDA_KEEP_ALIVE_BUCKET"])
     if "SNAPLAMBDA_MAX_CONCURRENCY" in env:
         changes["max_concurrency"] = int(env["SNAPLAMBDA_MAX_CONCURRENCY"])
     if "SNAPLAMBDA_INIT_TIMEOUT" in env:
@@ -112,6 +126,8 @@ def from_environ(environ: Mapping[str, str] | None = None) -> Config:
     if "SNAPLAMBDA_ASYNC_THROTTLE_BACKOFF" in env:
         first, largest = _floats(env["SNAPLAMBDA_ASYNC_THROTTLE_BACKOFF"])
         changes["async_throttle_backoff_s"] = (first, largest)
+    if "SNAPLAMBDA_SNAPSHOT_TTL" in env:
+        changes["snapshot_ttl_s"] = float(env["SNAPLAMBDA_SNAPSHOT_TTL"])
     interpreters = {
         f"python3.{key.rsplit('_', 1)[-1]}": value
         for key, value in env.items()

@@ -11,6 +11,7 @@ import contextlib
 import importlib.util
 import random
 import shutil
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,16 +36,22 @@ from .control.store import SqliteStore
 from .control.versions import VersionService
 from .errors import AwsError
 from .execution.environment import InvokeRequest, InvokeResult
+from .execution.errors import Throttled
+from .execution.fleet import ProvisionedFleet
+from .execution.keepalive import make_policy
 from .execution.limits import make_limiter
 from .execution.pool import EnvironmentPool
 from .execution.runtimes import RuntimeResolver
-from .execution.scheduler import FixedKeepAlive
 from .execution.snapstart import SnapshotManager
 from .execution.spawn import FreshProcessSpawner
 from .observability.logstore import LogStore
+from .observability.metrics import MetricsStore
+from .observability.traces import TraceStore
 from .observability.tracing import trace_header
+from .observability.xray import DaemonProtocol, bind_daemon_socket
 from .packaging.codestore import CodeStore
 from .packaging.precompile import Precompiler
+from .provisioning import ProvisionedService
 
 
 class PayloadError(AwsError):
@@ -132,6 +139,12 @@ class Platform:
         self.aliases = AliasService(self.store, self.versions)
         self._random = random.Random()
         self.logs = LogStore(config.logs_db_path)
+        self.metrics = MetricsStore(config.state_dir / "metrics.db", self.logs.append)
+        self.logs.observers.append(self.metrics.observe_logs)
+        self.traces = TraceStore(config.state_dir / "traces.db")
+        self._xray_sock = bind_daemon_socket()
+        self._xray_transport: asyncio.BaseTransport | None = None
+        self.xray_address = f"127.0.0.1:{self._xray_sock.getsockname()[1]}"
         self.limiter = make_limiter(config.memory_limiter, config.cpu_limiter)
         self.resolver = RuntimeResolver(config.interpreters)
         self.pool = EnvironmentPool(
@@ -139,7 +152,7 @@ class Platform:
             self.resolver,
             self.limiter,
             FreshProcessSpawner(),
-            FixedKeepAlive(config.keep_alive_s),
+            make_policy(config.keep_alive_policy, config.keep_alive_s, config.keep_alive_bucket_s),
             self.logs.append,
             layer_dirs=self.layers.directories,
         )
@@ -149,8 +162,20 @@ class Platform:
             self.logs.append,
             self._on_snapshot_state,
             config.max_log_bytes_per_invoke,
+            ttl_s=config.snapshot_ttl_s,
         )
         self.pool.snapshots = self.snapshots.spawner_for
+        self.pool.extra_env["AWS_XRAY_DAEMON_ADDRESS"] = self.xray_address
+        self.fleet = self.pool.fleet = ProvisionedFleet(self.pool)
+        self.provisioned = ProvisionedService(
+            self.store,
+            self.aliases,
+            self.fleet,
+            config.max_concurrency,
+            self.functions.reserved_concurrency,
+        )
+        self.aliases.subscribe(self.provisioned.on_alias_change)
+        self.versions.subscribe(self.provisioned.on_version_deleted)
         self.precompiler = Precompiler(lambda runtime: self.resolver.resolve(runtime).path)
         self.functions.subscribe(self._on_function_change)
         self.versions.subscribe(self.pool.retire)
@@ -185,6 +210,8 @@ class Platform:
             self._precompile(cfg)
             return
         self.pool.retire(name)
+        self.provisioned.on_function_deleted(name)
+        self.pool.usage.forget(name)
         self.pool.set_reserved(name, None)
         self.snapshots.discard(name)
 
@@ -207,6 +234,10 @@ class Platform:
         for latest in self.functions.list():  # SnapStart versions rebuild their snapshots
             for cfg in self.versions.list(latest.name):
                 self.snapshots.build(cfg)
+        self.provisioned.start()  # stored provisioned concurrency fills again
+        self._xray_transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+            lambda: DaemonProtocol(self.traces.put), sock=self._xray_sock
+        )
 
     async def close(self) -> None:
         """Stop the worker (queued events stay on disk), stop all environments,
@@ -216,6 +247,12 @@ class Platform:
         await self.snapshots.close()
         await self.pool.close()
         self.logs.close()
+        self.metrics.close()
+        if self._xray_transport is not None:
+            self._xray_transport.close()
+        else:
+            self._xray_sock.close()
+        self.traces.close()
         with contextlib.suppress(Exception):
             self.store.close()
         with contextlib.suppress(Exception):
@@ -265,10 +302,45 @@ class Platform:
             payload=payload,
             invoked_arn=cfg.arn(self.config.region, self.config.account_id)
             + (f":{ref.qualifier}" if ref.qualifier else ""),
-            trace_id=trace_header(trace),
+            trace_id=trace_header(trace, sampled=cfg.tracing_mode == "Active"),
             client_context=parse_client_context(client_context),
         )
-        result, cold = await self.pool.invoke(cfg, request)
+        self.snapshots.touch(cfg)
+        metrics = self.metrics
+        metrics.begin(cfg.name)
+        t_start = time.time()
+        try:
+            result, cold = await self.pool.invoke(cfg, request, ref.qualifier)
+        except Throttled:
+            metrics.throttle(cfg.name, ref.qualifier)
+            raise
+        finally:
+            metrics.end(cfg.name)
+        rep = result.report
+        if rep.xray is not None:  # sampled: the platform's own segments
+            self.traces.put_platform(
+                request.trace_id,
+                cfg.name,
+                request.invoked_arn,
+                cfg.version,
+                t_start,
+                time.time(),
+                result.duration_ms,
+                rep.init_duration_ms,
+                rep.restore_duration_ms,
+                result.error_type,
+                request_id,
+            )
+        metrics.invocation(
+            cfg.name,
+            ref.qualifier,
+            cfg.version,
+            result.duration_ms,
+            result.error_type is not None,
+            cold,
+            rep.init_duration_ms,
+            rep.restore_duration_ms,
+        )
         return Invocation(result, cfg.version, cold, request_id)
 
     async def invoke_async(self, ref: FunctionRef, payload: bytes) -> str:

@@ -38,7 +38,7 @@ def test_invocation_logs_are_stored_per_stream(lam: Any, logs: Any) -> None:
 def test_filter_by_text_and_paging(lam: Any, logs: Any) -> None:
     create(lam, "logs-page", zip_function("basic"))
     invoke(lam, "logs-page", {"action": "print", "lines": 25})
-    found = logs.filter_log_events(logGroupName="/aws/lambda/logs-page", filterPattern="line 2")
+    found = logs.filter_log_events(logGroupName="/aws/lambda/logs-page", filterPattern='"line 2"')
     assert sorted(e["message"] for e in found["events"]) == ["line 2"] + [
         f"line {i}" for i in range(20, 25)
     ]

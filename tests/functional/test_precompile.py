@@ -21,7 +21,9 @@ def _pycs(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.rglob("__pycache__/*.pyc"))
 
 
-@pytest.mark.parametrize(("runtime", "tag"), [("python3.11", "cpython-311"), ("python3.12", "cpython-312")])
+@pytest.mark.parametrize(
+    ("runtime", "tag"), [("python3.11", "cpython-311"), ("python3.12", "cpython-312")]
+)
 def test_code_is_compiled_after_deploy(server: Server, lam: Any, runtime: str, tag: str) -> None:
     from snaplambda.execution.errors import RuntimeUnavailable
     from snaplambda.execution.runtimes import RuntimeResolver

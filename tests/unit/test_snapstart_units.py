@@ -89,3 +89,85 @@ def test_other_threads_are_named() -> None:
     finally:
         stop.set()
         thread.join()
+
+
+# -- snapshot expiry -------------------------------------------------------------
+
+
+def test_snapshot_expires_after_the_ttl_unused() -> None:
+    from snaplambda.execution.snapstart import DEFAULT_SNAPSHOT_TTL_S, snapshot_expired
+
+    day = 86400.0
+    assert 14 * day == DEFAULT_SNAPSHOT_TTL_S
+    assert not snapshot_expired(100.0, 100.0, DEFAULT_SNAPSHOT_TTL_S)
+    assert not snapshot_expired(100.0, 100.0 + 14 * day - 0.001, DEFAULT_SNAPSHOT_TTL_S)
+    assert snapshot_expired(100.0, 100.0 + 14 * day, DEFAULT_SNAPSHOT_TTL_S)
+    assert snapshot_expired(0.0, 2.0, 1.5)
+
+
+def test_sweep_interval_is_bounded() -> None:
+    from snaplambda.execution.snapstart import sweep_interval
+
+    assert sweep_interval(14 * 86400.0) == 3600.0
+    assert sweep_interval(2.0) == 1.0
+    assert sweep_interval(0.0) == 0.01
+
+
+def test_snapshot_ttl_from_environ() -> None:
+    from snaplambda.config import Config, from_environ
+
+    assert from_environ({}).snapshot_ttl_s == Config().snapshot_ttl_s == 14 * 86400.0
+    assert from_environ({"SNAPLAMBDA_SNAPSHOT_TTL": "0.5"}).snapshot_ttl_s == 0.5
+
+
+class _FakeHolder:
+    def __init__(self) -> None:
+        self.closed = False
+        self.alive = True
+
+    async def close(self) -> None:
+        self.closed = True
+        self.alive = False
+
+
+def test_manager_stops_holders_unused_for_the_ttl_by_its_clock() -> None:
+    import asyncio
+
+    from snaplambda.execution import snapstart
+
+    now = [1000.0]
+
+    async def scenario() -> None:
+        manager = snapstart.SnapshotManager(
+            None,  # type: ignore[arg-type]  # never building here
+            None,  # type: ignore[arg-type]
+            lambda *_: None,
+            lambda *_: None,
+            0,
+            ttl_s=60.0,
+            clock=lambda: now[0],
+        )
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        used, idle = _FakeHolder(), _FakeHolder()
+        for version, holder in (("1", used), ("2", idle)):
+            cfg = types.SimpleNamespace(name="f", version=version)
+            snap = snapstart._Snapshot(cfg, done, now[0], holder)  # type: ignore[arg-type]
+            manager._snapshots[("f", version)] = snap
+        now[0] += 59.0
+        manager.touch(types.SimpleNamespace(name="f", version="1"))  # type: ignore[arg-type]
+        manager._sweep()
+        assert set(manager._snapshots) == {("f", "1"), ("f", "2")}
+        now[0] += 1.0  # version 2 unused for 60 s, version 1 for 1 s
+        manager._sweep()
+        await asyncio.sleep(0)
+        assert set(manager._snapshots) == {("f", "1")}
+        assert idle.closed and not used.closed
+        # Expired before the sweep looked: an invoke does not revive it.
+        now[0] += 60.0
+        manager.touch(types.SimpleNamespace(name="f", version="1"))  # type: ignore[arg-type]
+        await asyncio.sleep(0)
+        assert not manager._snapshots and used.closed
+        await manager.close()
+
+    asyncio.run(scenario())

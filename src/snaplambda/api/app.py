@@ -19,7 +19,19 @@ from starlette.routing import Route
 
 from .. import __version__
 from ..platform import Platform
-from . import async_admin_api, eventconfig_api, lambda_api, layers_api, logs_api, versions_api
+from . import (
+    async_admin_api,
+    cloudwatch_api,
+    eventconfig_api,
+    lambda_api,
+    layers_api,
+    logs_api,
+    metrics_api,
+    provisioned_api,
+    stats_api,
+    traces_api,
+    versions_api,
+)
 from .errors import ApiError, rest_error, to_json_response
 from .invoke import InvokeHandler, Receive, Scope, Send, match
 
@@ -35,6 +47,10 @@ async def _json_protocol(request: Request) -> Response:
             raise ApiError("SerializationException", 400, "Body must be a JSON object")
         if service == "Logs_20140328":
             result = await logs_api.handle(platform.logs, operation, body)
+        elif service == "GraniteServiceVersion20100801":  # CloudWatch
+            result = await cloudwatch_api.handle(
+                platform.metrics, lambda: metrics_api.sync_all(platform), operation, body
+            )
         else:
             raise ApiError(
                 "UnknownOperationException",
@@ -62,6 +78,7 @@ async def _health(request: Request) -> Response:
             "throttles": pool.stats.throttles,
             "asyncEventsQueued": platform.async_worker.queue.count(),
             "asyncEventsRunning": platform.async_worker.running,
+            "snapshots": platform.snapshots.memory_report(),
         }
     )
 
@@ -92,6 +109,10 @@ def build_app(platform: Platform) -> Any:
             *layers_api.routes(platform),
             *eventconfig_api.routes(platform),
             *async_admin_api.routes(platform),
+            *metrics_api.routes(platform),
+            *traces_api.routes(platform),
+            *provisioned_api.routes(platform),
+            *stats_api.routes(platform),
             Route("/", _json_protocol, methods=["POST"]),
             Route("/health", _health, methods=["GET"]),
         ],

@@ -118,6 +118,12 @@ class LambdaApi:
                 f"UnreservedConcurrentExecution below its minimum value of [{keep}] "
                 f"(requested {value}, reserved elsewhere {others}, limit {limit})"
             )
+        provisioned = self.p.provisioned.total(name)
+        if value < provisioned:
+            raise InvalidParameterValue(
+                f"Specified ReservedConcurrentExecutions ({value}) for function is less than "
+                f"its total provisioned concurrency ({provisioned})"
+            )
         self.p.store.put_setting(name, "concurrency", {"ReservedConcurrentExecutions": value})
         self.p.pool.set_reserved(name, value)
         return json_response({"ReservedConcurrentExecutions": value})

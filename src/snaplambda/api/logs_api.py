@@ -6,18 +6,26 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from ..observability.logstore import LogStore
+from ..observability.filterpattern import FilterPatternError, compile_pattern
+from ..observability.logstore import RETENTION_DAYS, LogEvent, LogStore
 from .errors import ApiError
 
+_SCAN_BATCH = 5000
 
-def _events(store: LogStore, body: dict[str, Any]) -> dict[str, Any]:
+
+def _require_group(store: LogStore, body: dict[str, Any]) -> str:
     group = body.get("logGroupName")
     if not group:
         raise ApiError("InvalidParameterException", 400, "logGroupName is required")
-    if group not in store.groups(group):
+    if group not in store.groups(group) and group not in store.retention():
         raise ApiError(
             "ResourceNotFoundException", 400, f"The specified log group does not exist: {group}"
         )
+    return str(group)
+
+
+def _events(store: LogStore, body: dict[str, Any]) -> dict[str, Any]:
+    group = _require_group(store, body)
     limit = int(body.get("limit") or 10000)
     after = int(body.get("nextToken") or 0)
     streams = body.get("logStreamNames") or None
@@ -26,15 +34,26 @@ def _events(store: LogStore, body: dict[str, Any]) -> dict[str, Any]:
         streams = [s.stream for s in store.streams(group) if s.stream.startswith(prefix)]
         if not streams:
             return {"events": [], "searchedLogStreams": []}
-    events = store.filter(
-        group,
-        streams=streams,
-        start_ms=body.get("startTime"),
-        end_ms=body.get("endTime"),
-        contains=(body.get("filterPattern") or "").strip('"') or None,
-        after_id=after,
-        limit=limit + 1,
-    )
+    try:
+        pattern = compile_pattern(body.get("filterPattern"))
+    except FilterPatternError as exc:
+        raise ApiError("InvalidParameterException", 400, str(exc)) from exc
+    events: list[LogEvent] = []
+    cursor = after
+    while len(events) <= limit:  # scan in batches until a page (and one more) matched
+        batch = store.filter(
+            group,
+            streams=streams,
+            start_ms=body.get("startTime"),
+            end_ms=body.get("endTime"),
+            contains=pattern.contains,
+            after_id=cursor,
+            limit=_SCAN_BATCH if pattern.contains is None else limit + 1,
+        )
+        events.extend(e for e in batch if pattern.contains is not None or pattern.match(e.message))
+        if not batch or pattern.contains is not None:
+            break
+        cursor = batch[-1].event_id
     page = events[:limit]
     out: dict[str, Any] = {
         "events": [
@@ -52,6 +71,62 @@ def _events(store: LogStore, body: dict[str, Any]) -> dict[str, Any]:
     if len(events) > limit:
         out["nextToken"] = str(page[-1].event_id)
     return out
+
+
+def _get_events(store: LogStore, body: dict[str, Any]) -> dict[str, Any]:
+    """GetLogEvents: one stream, paged with ``f/<id>`` and ``b/<id>`` tokens."""
+    group = _require_group(store, body)
+    stream = body.get("logStreamName")
+    if not stream:
+        raise ApiError("InvalidParameterException", 400, "logStreamName is required")
+    limit = max(1, min(int(body.get("limit") or 10000), 10000))
+    token = str(body.get("nextToken") or "")
+    common: dict[str, Any] = {
+        "streams": [stream],
+        "start_ms": body.get("startTime"),
+        "end_ms": body.get("endTime"),
+        "limit": limit,
+    }
+    try:
+        forward = token.startswith("f/") or (not token and bool(body.get("startFromHead")))
+        mark = int(token[2:]) if token else None
+    except ValueError as exc:
+        raise ApiError("InvalidParameterException", 400, f"Invalid nextToken {token!r}") from exc
+    if forward:
+        events = store.filter(group, after_id=mark or 0, **common)
+    else:
+        events = store.filter(group, before_id=mark, newest_first=True, **common)[::-1]
+    if events:
+        first, last = events[0].event_id, events[-1].event_id
+    else:  # nothing more that way: the same token again ends boto3's paginator
+        first = last = mark if mark is not None else 0
+    return {
+        "events": [
+            {"timestamp": e.timestamp, "message": e.message, "ingestionTime": e.ingestion_time}
+            for e in events
+        ],
+        "nextForwardToken": f"f/{last:020d}",
+        "nextBackwardToken": f"b/{first:020d}",
+    }
+
+
+def _put_retention(store: LogStore, body: dict[str, Any]) -> dict[str, Any]:
+    group = _require_group(store, body)
+    days = body.get("retentionInDays")
+    if days not in RETENTION_DAYS:
+        raise ApiError(
+            "InvalidParameterException",
+            400,
+            f"1 validation error detected: Value '{days}' at 'retentionInDays' failed to "
+            f"satisfy constraint: Member must satisfy enum value set: {list(RETENTION_DAYS)}",
+        )
+    store.set_retention(group, int(days))
+    return {}
+
+
+def _delete_retention(store: LogStore, body: dict[str, Any]) -> dict[str, Any]:
+    store.set_retention(_require_group(store, body), None)
+    return {}
 
 
 def _streams(store: LogStore, body: dict[str, Any]) -> dict[str, Any]:
@@ -74,18 +149,23 @@ def _streams(store: LogStore, body: dict[str, Any]) -> dict[str, Any]:
 
 def _groups(store: LogStore, body: dict[str, Any]) -> dict[str, Any]:
     prefix = body.get("logGroupNamePrefix", "")
-    return {
-        "logGroups": [
-            {"logGroupName": g, "arn": f"log-group:{g}", "storedBytes": 0}
-            for g in store.groups(prefix)
-        ]
-    }
+    retention = store.retention()
+    groups = []
+    for g in store.groups(prefix):
+        doc: dict[str, Any] = {"logGroupName": g, "arn": f"log-group:{g}", "storedBytes": 0}
+        if g in retention:
+            doc["retentionInDays"] = retention[g]
+        groups.append(doc)
+    return {"logGroups": groups}
 
 
 _OPERATIONS = {
     "FilterLogEvents": _events,
     "DescribeLogStreams": _streams,
     "DescribeLogGroups": _groups,
+    "GetLogEvents": _get_events,
+    "PutRetentionPolicy": _put_retention,
+    "DeleteRetentionPolicy": _delete_retention,
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -65,6 +65,11 @@ class AliasService:
                 self._aliases[latest.name] = aliases
         versions.functions.subscribe(self._on_function_change)
         versions.guard_deletes(self._refuse_if_referenced)
+        self._listeners: list[Callable[[str, str, bool], None]] = []
+
+    def subscribe(self, listener: Callable[[str, str, bool], None]) -> None:
+        """Be told (function, alias, still exists) after every alias change."""
+        self._listeners.append(listener)
 
     def _on_function_change(self, config: FunctionConfig | None, name: str) -> None:
         if config is None:
@@ -162,6 +167,8 @@ class AliasService:
         self.get(function, name)
         self._store.delete_alias(function, name)
         del self._aliases[function][name]
+        for listener in self._listeners:
+            listener(function, name, False)
 
     def _routing(self, function: str, value: object, target: str) -> dict[str, float]:
         routing = parse_routing(value, target)
@@ -172,6 +179,8 @@ class AliasService:
     def _save(self, alias: Alias) -> Alias:
         self._store.put_alias(alias)
         self._aliases.setdefault(alias.function, {})[alias.name] = alias
+        for listener in self._listeners:
+            listener(alias.function, alias.name, True)
         return alias
 
     def _refuse_if_referenced(self, function: str, version: str) -> None:

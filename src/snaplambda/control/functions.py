@@ -97,6 +97,9 @@ class FunctionService:
 
     def _save(self, config: FunctionConfig) -> FunctionConfig:
         validation.check_snap_start(config.runtime, config.snap_start)
+        validation.check_logging(
+            config.log_format, config.application_log_level, config.system_log_level
+        )
         config = replace(config, last_modified=aws_timestamp(), revision_id=str(uuid.uuid4()))
         self._store.put_function(config)
         self._latest[config.name] = config

@@ -54,6 +54,29 @@ class FunctionConfig:
     """SnapStart ``ApplyOn``: ``PublishedVersions`` or ``None``."""
     state_reason: str = ""
     state_reason_code: str = ""
+    log_format: str = "Text"
+    """``LoggingConfig.LogFormat``: ``Text`` or ``JSON``."""
+    application_log_level: str = ""
+    """``LoggingConfig.ApplicationLogLevel`` (JSON only; empty: INFO)."""
+    system_log_level: str = ""
+    """``LoggingConfig.SystemLogLevel`` (JSON only; empty: INFO)."""
+    log_group: str = ""
+    """``LoggingConfig.LogGroup``; empty: ``/aws/lambda/<name>``."""
+    tracing_mode: str = "PassThrough"
+    """``TracingConfig.Mode``: ``Active`` samples every invocation for X-Ray."""
+
+    @property
+    def log_group_name(self) -> str:
+        """The log group the function's logs go to."""
+        return self.log_group or f"/aws/lambda/{self.name}"
+
+    def logging_config(self) -> dict[str, str]:
+        """The ``LoggingConfig`` shape of Lambda's API."""
+        doc = {"LogFormat": self.log_format, "LogGroup": self.log_group_name}
+        if self.log_format == "JSON":
+            doc["ApplicationLogLevel"] = self.application_log_level or "INFO"
+            doc["SystemLogLevel"] = self.system_log_level or "INFO"
+        return doc
 
     def to_doc(self) -> dict[str, Any]:
         """A JSON-ready dict for the store."""
@@ -90,14 +113,14 @@ class FunctionConfig:
             "CodeSha256": self.code_sha256,
             "Version": self.version,
             "Environment": {"Variables": dict(self.environment)},
-            "TracingConfig": {"Mode": "PassThrough"},
+            "TracingConfig": {"Mode": self.tracing_mode},
             "RevisionId": self.revision_id,
             "State": self.state,
             "LastUpdateStatus": self.last_update_status,
             "PackageType": "Zip",
             "Architectures": list(self.architectures),
             "EphemeralStorage": {"Size": self.ephemeral_storage},
-            "LoggingConfig": {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{self.name}"},
+            "LoggingConfig": self.logging_config(),
             "SnapStart": {
                 "ApplyOn": self.snap_start,
                 "OptimizationStatus": "On"

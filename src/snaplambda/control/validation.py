@@ -203,6 +203,73 @@ def check_snap_start(runtime: str, snap_start: str) -> None:
         )
 
 
+_LOG_GROUP = re.compile(r"[\.\-_/#A-Za-z0-9]{1,512}")
+_LOG_ENUMS = {
+    "LogFormat": ("log_format", ("JSON", "Text")),
+    "ApplicationLogLevel": (
+        "application_log_level",
+        ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"),
+    ),
+    "SystemLogLevel": ("system_log_level", ("DEBUG", "INFO", "WARN")),
+}
+
+
+def validate_logging_config(value: object) -> dict[str, str]:
+    """``LoggingConfig`` -> the model fields it sets (only the members given;
+    ``LogFormat: Text`` also clears the log levels, which only JSON has)."""
+    if not isinstance(value, dict):
+        raise _constraint("loggingConfig", value, "Member must be a structure")
+    changes: dict[str, str] = {}
+    for member, (model_field, allowed) in _LOG_ENUMS.items():
+        if value.get(member) is None:
+            continue
+        if value[member] not in allowed:
+            raise _constraint(
+                f"loggingConfig.{member[0].lower()}{member[1:]}",
+                value[member],
+                f"Member must satisfy enum value set: [{', '.join(allowed)}]",
+            )
+        changes[model_field] = value[member]
+    if changes.get("log_format") == "Text":
+        for level in ("application_log_level", "system_log_level"):
+            if level in changes:
+                raise InvalidParameterValue(
+                    "ApplicationLogLevel and SystemLogLevel require LogFormat JSON "
+                    f"(got LogFormat Text with {changes[level]!r})"
+                )
+            changes[level] = ""
+    group = value.get("LogGroup")
+    if group is not None:
+        if not isinstance(group, str) or not _LOG_GROUP.fullmatch(group):
+            raise _constraint(
+                "loggingConfig.logGroup",
+                group,
+                "Member must have length between 1 and 512 and satisfy regular expression "
+                "pattern: [\\.\\-_/#A-Za-z0-9]+",
+            )
+        changes["log_group"] = group
+    return changes
+
+
+def check_logging(log_format: str, application_level: str, system_level: str) -> None:
+    """Log levels are a JSON-format setting (as on Lambda)."""
+    if log_format != "JSON" and (application_level or system_level):
+        raise InvalidParameterValue(
+            "ApplicationLogLevel and SystemLogLevel require LogFormat JSON: set "
+            "LoggingConfig.LogFormat to JSON"
+        )
+
+
+def validate_tracing_config(value: object) -> str:
+    """``TracingConfig``: ``{"Mode": "Active" | "PassThrough"}``."""
+    mode = value.get("Mode", "PassThrough") if isinstance(value, dict) else value
+    if mode not in ("Active", "PassThrough"):
+        raise _constraint(
+            "tracingConfig.mode", mode, "Member must satisfy enum value set: [Active, PassThrough]"
+        )
+    return str(mode)
+
+
 #: API field -> (model field, validator)
 _FIELDS: dict[str, tuple[str, Any]] = {
     "Runtime": ("runtime", validate_runtime),
@@ -215,6 +282,7 @@ _FIELDS: dict[str, tuple[str, Any]] = {
     "Role": ("role", lambda v: str(v)),
     "Layers": ("layers", validate_layers),
     "SnapStart": ("snap_start", validate_snap_start),
+    "TracingConfig": ("tracing_mode", validate_tracing_config),
 }
 
 
@@ -232,4 +300,6 @@ def config_changes(body: Mapping[str, Any]) -> dict[str, Any]:
         if arch not in (["x86_64"], ["arm64"]):
             raise _constraint("architectures", arch, "Member must be ['x86_64'] or ['arm64']")
         changes["architectures"] = tuple(arch)
+    if body.get("LoggingConfig") is not None:
+        changes.update(validate_logging_config(body["LoggingConfig"]))
     return changes

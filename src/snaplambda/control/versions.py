@@ -64,6 +64,11 @@ def fingerprint(config: FunctionConfig) -> str:
         doc["layers"] = list(config.layers)
     if config.snap_start != "None":  # likewise
         doc["snap_start"] = config.snap_start
+    for name in ("log_format", "application_log_level", "system_log_level", "log_group"):
+        if getattr(config, name) not in ("", "Text"):  # likewise
+            doc[name] = getattr(config, name)
+    if config.tracing_mode != "PassThrough":  # likewise
+        doc["tracing_mode"] = config.tracing_mode
     return hashlib.sha256(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 

@@ -28,6 +28,7 @@ from typing import Any
 import orjson
 
 from ..control.limits import SYNC_PAYLOAD_MAX_BYTES
+from ..observability import jsonlogs
 from ..observability import platform_lines as lines
 from ..runtime.frames import PREFIX, decode_prefix, encode
 from .limits import LimitHandle
@@ -245,6 +246,8 @@ class Environment:
         self.retired = False
         """Set when the function changed: the environment must not be reused."""
         self._timed_out = False
+        self._json = spec.config.log_format == "JSON"
+        self._system_ok = jsonlogs.system_level_allows(spec.config.system_log_level)
         for fd in (spawned.stdout, spawned.stderr):
             loop.add_reader(fd, self._on_output, fd)
         self.process.exited.add_done_callback(self._on_exit)
@@ -281,6 +284,14 @@ class Environment:
         """Write a platform line to this environment's stream (never dropped)."""
         self._sink(self.spec.log_group, self.spec.log_stream, int(time.time() * 1000), message)
         self._capture.lines.append(message)
+
+    def _platform(self, text: str, json_event: Callable[[], str]) -> None:
+        """Log a platform line: ``text``, or in JSON log format the event (dropped
+        when ``SystemLogLevel`` is above INFO)."""
+        if not self._json:
+            self.log(text)
+        elif self._system_ok:
+            self.log(json_event())
 
     def _emit(self, text: str) -> None:
         cap = self._capture
@@ -359,7 +370,15 @@ class Environment:
         """Wait for the bootstrap to load the handler; log INIT lines."""
         interp = self.spec.interpreter
         start_line = lines.restore_start_line if self.restore else lines.init_start_line
-        self.log(start_line(interp.runtime_version, interp.runtime_version_arn(self.spec.region)))
+        rv, rv_arn = interp.runtime_version, interp.runtime_version_arn(self.spec.region)
+        self._platform(
+            start_line(rv, rv_arn),
+            lambda: (
+                jsonlogs.restore_start(rv, rv_arn)
+                if self.restore
+                else jsonlogs.init_start(rv, rv_arn, self.spec.initialization_type)
+            ),
+        )
         transport, _ = await self._loop.create_unix_connection(
             lambda: self._control, sock=self._spawned.control
         )
@@ -390,7 +409,8 @@ class Environment:
             self.maxrss_kb = int(header.get("maxrss_kb", 0))
             if self.restore:
                 self._pending_restore_ms = (header["t_done_ns"] - sp.t_begin_ns) / 1e6
-                self.log(lines.restore_report_line(self._pending_restore_ms))
+                ms = self._pending_restore_ms
+                self._platform(lines.restore_report_line(ms), lambda: jsonlogs.restore_report(ms))
             else:
                 self._pending_init_ms = timing.init_duration_ms
             self._to(EnvState.IDLE)
@@ -410,9 +430,16 @@ class Environment:
         # Lambda names an error type for failed inits only, not for timed-out ones.
         error_type = error.get("errorType") if status == "error" else None
         if self.restore:
-            self.log(lines.restore_report_line((now - sp.t_begin_ns) / 1e6, status))
+            ms = (now - sp.t_begin_ns) / 1e6
+            self._platform(
+                lines.restore_report_line(ms, status), lambda: jsonlogs.restore_report(ms, status)
+            )
         else:
-            self.log(lines.init_report_line(timing.init_duration_ms, status, error_type))
+            ms = timing.init_duration_ms
+            self._platform(
+                lines.init_report_line(ms, status, error_type),
+                lambda: jsonlogs.init_report(ms, status, error_type),
+            )
         await self.shutdown()
         return InitResult(False, timing, error, status)
 
@@ -420,6 +447,11 @@ class Environment:
         """The next control frame the runtime sends unasked (a snapshot holder's
         replies); raises ConnectionError once the channel is closed."""
         return await self._control.expect(self._loop)
+
+    def prewarmed(self) -> None:
+        """Initialized ahead of any invoke (provisioned concurrency): no REPORT of
+        it carries an Init or Restore Duration."""
+        self._pending_init_ms = self._pending_restore_ms = None
 
     # -- invoke ----------------------------------------------------------------
 
@@ -437,7 +469,7 @@ class Environment:
         if self.state is EnvState.IDLE:
             self._to(EnvState.BUSY)
         self.invocations += 1
-        self.log(lines.start_line(rid, cfg.version))
+        self._platform(lines.start_line(rid, cfg.version), lambda: jsonlogs.start(rid, cfg.version))
         t0 = time.perf_counter()
         reusable = True
         if init_error is not None:
@@ -456,7 +488,8 @@ class Environment:
         self._report_dropped()  # in this invocation's log, before its END
         if status == "timeout":
             self.log(f"{lines_ts()} {rid} Task timed out after {cfg.timeout:.2f} seconds")
-        self.log(lines.end_line(rid))
+        outcome = status or ("error" if error_type else "success")
+        self._platform(lines.end_line(rid), lambda: jsonlogs.runtime_done(rid, outcome))
         init_ms, self._pending_init_ms = self._pending_init_ms, None
         restore_ms, self._pending_restore_ms = self._pending_restore_ms, None
         if init_error is not None:
@@ -474,8 +507,9 @@ class Environment:
             status=status,
             error_type=error_type if status else None,
             restore_duration_ms=restore_ms,
+            xray=lines.sampled_trace(request.trace_id),
         )
-        self.log(report.line())
+        self._platform(report.line(), lambda: jsonlogs.report(report, outcome))
         cap = self._new_capture()
         if reusable and self.state is EnvState.BUSY:
             self._to(EnvState.IDLE)

@@ -15,15 +15,21 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import Config
 from ..control.models import FunctionConfig
 from .environment import Environment, InitResult, InvokeRequest, InvokeResult, LogSink
 from .errors import ExecutionError, PlatformStopping, Throttled
+from .keepalive import prewarm_plan
 from .limits import Limiter
 from .runtimes import Interpreter, RuntimeResolver
 from .scheduler import ConcurrencyState, KeepAlivePolicy
 from .spawn import EnvironmentSpec, Spawner
+from .usage import Usage
+
+if TYPE_CHECKING:
+    from .fleet import ProvisionedFleet
 
 Key = tuple[str, str]
 SnapshotLookup = Callable[[FunctionConfig], Awaitable[Spawner | None]]
@@ -70,10 +76,18 @@ class EnvironmentPool:
         self.spawner = spawner
         self.snapshots: SnapshotLookup | None = None
         """Set by the platform: the restore spawner for a SnapStart version, if any."""
+        self.fleet: ProvisionedFleet | None = None
+        """Set by the platform: provisioned environments, taken before on-demand ones."""
         self.keep_alive = keep_alive
         self._sink = log_sink
+        self.extra_env: dict[str, str] = {}
+        """Variables every environment gets (the X-Ray daemon address)."""
         self.concurrency = ConcurrencyState(limit=config.max_concurrency)
         self.stats = PoolStats()
+        self.usage = Usage()
+        """Per function and qualifier: cold starts, idle environment time (beyond AWS)."""
+        self._parked_at: dict[str, float] = {}
+        self._prewarm: dict[Key, asyncio.TimerHandle] = {}
         self._idle: dict[Key, list[Environment]] = {}
         self._expiry: dict[str, asyncio.TimerHandle] = {}
         self._envs: dict[str, Environment] = {}
@@ -91,9 +105,10 @@ class EnvironmentPool:
     # -- invoke --------------------------------------------------------------
 
     async def invoke(
-        self, cfg: FunctionConfig, request: InvokeRequest
+        self, cfg: FunctionConfig, request: InvokeRequest, qualifier: str | None = None
     ) -> tuple[InvokeResult, bool]:
-        """Run ``request`` on an environment of ``cfg``; returns (result, cold start)."""
+        """Run ``request`` on an environment of ``cfg`` (invoked through ``qualifier``,
+        whose provisioned environments go first); returns (result, cold start)."""
         if self._closing:
             raise PlatformStopping("The platform is shutting down")
         reason = self.concurrency.admit(cfg.name)
@@ -103,23 +118,31 @@ class EnvironmentPool:
         self.concurrency.begin(cfg.name)
         self.keep_alive.observe_invoke(cfg.name, time.monotonic())
         try:
-            env = self._take_idle(cfg)
+            fleet = self.fleet
+            env = fleet.take(cfg, qualifier) if fleet is not None else None
+            provisioned = env is not None
+            if env is None:
+                env = self._take_idle(cfg)
             cold = env is None
             init: InitResult | None = None
             if env is None:
                 env, init = await self._start(cfg)
             self._count(cfg.name, cold)
+            self.usage.invoke(cfg.name, qualifier, cold, provisioned)
             deadline_ms = int(time.time() * 1000) + cfg.timeout * 1000
             result = await env.invoke(
                 request, deadline_ms, None if init is None or init.ok else init
             )
-            if result.reusable and not env.retired and not self._closing:
+            if provisioned and fleet is not None:
+                fleet.release(env, result.reusable)
+            elif result.reusable and not env.retired and not self._closing:
                 self._park(env)
             else:
                 self._discard(env)
             return result, cold
         finally:
             self.concurrency.end(cfg.name)
+            self.keep_alive.observe_end(cfg.name, time.monotonic())
 
     def _count(self, function: str, cold: bool) -> None:
         if cold:
@@ -133,6 +156,7 @@ class EnvironmentPool:
         idle = self._idle.get((cfg.name, cfg.version))
         while idle:
             env = idle.pop()
+            self._unparked(env)
             handle = self._expiry.pop(env.id, None)
             if handle is not None:
                 handle.cancel()
@@ -156,20 +180,24 @@ class EnvironmentPool:
             code_path=self.config.code_dir / cfg.code_key,
             runtime_dir=self.config.runtime_dir,
             scratch_dir=scratch,
-            log_group=f"/aws/lambda/{cfg.name}",
+            log_group=cfg.log_group_name,
             log_stream=log_stream_name(cfg.version, env_id),
             region=self.config.region,
             layer_dirs=tuple(self._layer_dirs(cfg.layers)) if cfg.layers else (),
             initialization_type=initialization_type,
+            extra_env=dict(self.extra_env),
         )
         return spec
 
-    async def _start(self, cfg: FunctionConfig) -> tuple[Environment, InitResult]:
+    async def _start(
+        self, cfg: FunctionConfig, provisioned: bool = False
+    ) -> tuple[Environment, InitResult]:
         # A version with a SnapStart snapshot is restored from it (the lookup may
         # wait for the snapshot to be built); everything else starts fresh.
         restorer = await self.snapshots(cfg) if self.snapshots is not None else None
         spawner = restorer or self.spawner
-        spec = await self.make_spec(cfg, "snap-start" if restorer else "on-demand")
+        init_type = "snap-start" if restorer else "on-demand"
+        spec = await self.make_spec(cfg, "provisioned-concurrency" if provisioned else init_type)
         env_id = spec.env_id
         loop = asyncio.get_running_loop()
         limit = self.limiter.for_environment(env_id, cfg.memory_size)
@@ -192,18 +220,67 @@ class EnvironmentPool:
         init = await env.initialize(self.config.init_timeout_s)
         return env, init
 
+    start_environment = _start
+    """Start and initialize one environment (the provisioned fleet's fill)."""
+
     async def _resolve(self, runtime: str) -> Interpreter:
         # The first resolution runs the interpreter once: keep that off the loop.
         return await asyncio.to_thread(self.resolver.resolve, runtime)
 
     # -- keep-alive and retirement ---------------------------------------------
 
-    def _park(self, env: Environment) -> None:
+    def _unparked(self, env: Environment) -> None:
+        parked = self._parked_at.pop(env.id, None)
+        if parked is not None:
+            seconds = time.monotonic() - parked
+            self.usage.idle(env.config.name, env.config.version, seconds, env.config.memory_size)
+
+    def idle_gb_seconds_now(self, function: str) -> dict[str, float]:
+        """GB-seconds so far of the environments of ``function`` idle now, by version."""
+        now = time.monotonic()
+        out: dict[str, float] = {}
+        for (name, version), envs in self._idle.items():
+            if name == function:
+                for env in envs:
+                    gb_s = (now - self._parked_at.get(env.id, now)) * env.config.memory_size / 1024
+                    out[version] = out.get(version, 0.0) + gb_s
+        return out
+
+    def _park(self, env: Environment, timeout: float | None = None) -> None:
         key = (env.config.name, env.config.version)
-        self._idle.setdefault(key, []).append(env)
         loop = asyncio.get_running_loop()
-        timeout = self.keep_alive.idle_timeout(env.config.name)
+        if timeout is None:
+            plan = prewarm_plan(self.keep_alive, env.config.name)
+            if plan is not None:
+                # Not wanted again before the pre-warm window: unload it now and
+                # start one just before the predicted next invoke.
+                self._discard(env)
+                old = self._prewarm.pop(key, None)
+                if old is not None:
+                    old.cancel()
+                self._prewarm[key] = loop.call_later(
+                    plan[0], lambda: self._spawn_task(self._prewarm_one(env.config, plan[1]))
+                )
+                return
+            timeout = self.keep_alive.idle_timeout(env.config.name)
+        self._parked_at[env.id] = time.monotonic()
+        self._idle.setdefault(key, []).append(env)
         self._expiry[env.id] = loop.call_later(timeout, self._expire, env)
+
+    async def _prewarm_one(self, cfg: FunctionConfig, keep_s: float) -> None:
+        """Start an environment ahead of a predicted invoke; keep it ``keep_s``."""
+        self._prewarm.pop((cfg.name, cfg.version), None)
+        if self._closing:
+            return
+        try:
+            env, init = await self._start(cfg)
+        except ExecutionError:
+            return
+        if not init.ok or self._closing or env.retired:
+            self._discard(env)
+            return
+        env.prewarmed()
+        self._park(env, keep_s)
 
     def _expire(self, env: Environment) -> None:
         self._expiry.pop(env.id, None)
@@ -223,8 +300,11 @@ class EnvironmentPool:
             self._discard(env)
 
     def _discard(self, env: Environment) -> None:
+        self._unparked(env)
         self._envs.pop(env.id, None)
         self._spawn_task(env.shutdown())
+
+    discard = _discard
 
     def _spawn_task(self, coro: Awaitable[None]) -> None:
         task = asyncio.ensure_future(coro)
@@ -239,6 +319,8 @@ class EnvironmentPool:
         def matches(name: str, env_version: str) -> bool:
             return name == function and (version is None or env_version == version)
 
+        for key in [k for k in self._prewarm if matches(*k)]:
+            self._prewarm.pop(key).cancel()
         for key in [k for k in self._idle if matches(*k)]:
             for env in self._idle.pop(key):
                 handle = self._expiry.pop(env.id, None)
@@ -257,7 +339,9 @@ class EnvironmentPool:
     async def close(self) -> None:
         """Stop every environment and wait for them to be gone."""
         self._closing = True
-        for handle in self._expiry.values():
+        if self.fleet is not None:
+            await self.fleet.close()
+        for handle in [*self._expiry.values(), *self._prewarm.values()]:
             handle.cancel()
         self._expiry.clear()
         self._idle.clear()

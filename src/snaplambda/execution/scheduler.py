@@ -77,6 +77,8 @@ class KeepAlivePolicy(Protocol):
 
     def observe_invoke(self, function: str, now: float) -> None: ...
 
+    def observe_end(self, function: str, now: float) -> None: ...
+
 
 @dataclass
 class FixedKeepAlive:
@@ -89,4 +91,7 @@ class FixedKeepAlive:
         return self.seconds
 
     def observe_invoke(self, function: str, now: float) -> None:
+        pass
+
+    def observe_end(self, function: str, now: float) -> None:
         pass

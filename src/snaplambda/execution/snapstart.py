@@ -5,12 +5,18 @@ has ``SnapStart.ApplyOn = PublishedVersions``.  A snapshot is built in the
 background when the version is published (or, after a restart, when the platform
 starts or the first invoke needs it); its outcome is reported to ``on_state`` so the
 version becomes ``Active`` or ``Failed``.  $LATEST never uses a snapshot.
+
+As on Lambda, a snapshot unused for 14 days (``Config.snapshot_ttl_s``: no invoke of
+its version) is dropped: its holder is stopped, which frees its memory, and the next
+cold start of the version builds it anew and waits for it.  Environments already
+restored from it keep running.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -31,6 +37,45 @@ StateListener = Callable[[FunctionConfig, str, str, str], None]
 #: Lambda allows a snapshot's init the function's timeout, at least 130 seconds.
 MIN_SNAPSHOT_INIT_S = 130.0
 
+#: Lambda drops a snapshot its version has not used for 14 days.
+DEFAULT_SNAPSHOT_TTL_S = 14 * 24 * 3600.0
+
+#: The longest wait between two looks for expired snapshots.
+MAX_SWEEP_INTERVAL_S = 3600.0
+
+
+def snapshot_expired(last_used: float, now: float, ttl_s: float) -> bool:
+    """Whether a snapshot last used at ``last_used`` has expired at ``now``.
+
+    >>> snapshot_expired(0.0, 14 * 86400.0, DEFAULT_SNAPSHOT_TTL_S)
+    True
+    >>> snapshot_expired(0.0, 14 * 86400.0 - 1, DEFAULT_SNAPSHOT_TTL_S)
+    False
+    """
+    return now - last_used >= ttl_s
+
+
+def sweep_interval(ttl_s: float) -> float:
+    """How often to look for expired snapshots: often enough that one outlives its
+    ttl by at most half of it (an hour at most), never in a busy loop."""
+    return min(max(ttl_s / 2, 0.01), MAX_SWEEP_INTERVAL_S)
+
+
+def process_memory_kb(pid: int) -> tuple[int, int] | None:
+    """(RSS, PSS) of ``pid`` in KiB from ``/proc/PID/smaps_rollup``; None if unreadable."""
+    values: dict[str, int] = {}
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                name, _, rest = line.partition(":")
+                if name in ("Rss", "Pss"):
+                    values[name] = int(rest.split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    if "Rss" not in values or "Pss" not in values:
+        return None
+    return values["Rss"], values["Pss"]
+
 
 def uses_snapshot(cfg: FunctionConfig) -> bool:
     """Whether invokes of ``cfg`` restore from a snapshot."""
@@ -41,8 +86,18 @@ def uses_snapshot(cfg: FunctionConfig) -> bool:
 class _Snapshot:
     config: FunctionConfig
     task: asyncio.Task[None]
+    last_used: float
     holder: SnapshotHolder | None = None
     error: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HolderInfo:
+    """A live snapshot holder, for reporting."""
+
+    function: str
+    version: str
+    pid: int
 
 
 class SnapshotManager:
@@ -55,8 +110,13 @@ class SnapshotManager:
         log_sink: LogSink,
         on_state: StateListener,
         log_budget: int,
+        ttl_s: float = DEFAULT_SNAPSHOT_TTL_S,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._pool = pool
+        self._ttl_s = ttl_s
+        self._clock = clock
+        self._sweeper: asyncio.TimerHandle | None = None
         self._limiter = limiter
         self._sink = log_sink
         self._on_state = on_state
@@ -69,7 +129,8 @@ class SnapshotManager:
         key = (cfg.name, cfg.version)
         if key not in self._snapshots and uses_snapshot(cfg):
             task = asyncio.ensure_future(self._build(cfg))
-            self._snapshots[key] = _Snapshot(cfg, task)
+            self._snapshots[key] = _Snapshot(cfg, task, self._clock())
+            self._schedule_sweep()
 
     async def _build(self, cfg: FunctionConfig) -> None:
         snap = self._snapshots[(cfg.name, cfg.version)]
@@ -102,6 +163,7 @@ class SnapshotManager:
             return
         env.log(lines.init_report_line(init.timing.init_duration_ms, "success"))
         snap.holder = SnapshotHolder(env, spawned.control)
+        snap.last_used = self._clock()
         self._on_state(cfg, "Active", "", "")
 
     def state(self, cfg: FunctionConfig) -> str | None:
@@ -123,9 +185,13 @@ class SnapshotManager:
         if snap is not None and snap.task.done() and snap.holder and not snap.holder.alive:
             self.discard(cfg.name, cfg.version)  # the holder died: free it, build anew
             snap = None
+        if snap is not None and self._expired(snap):
+            self.discard(cfg.name, cfg.version)  # unused too long: build anew
+            snap = None
         if snap is None:
             self.build(cfg)
             snap = self._snapshots[key]
+        snap.last_used = self._clock()
         await asyncio.shield(snap.task)
         if snap.holder is None:
             error = snap.error
@@ -135,6 +201,70 @@ class SnapshotManager:
                 f" failed: {error.get('errorType')}: {error.get('errorMessage')})"
             )
         return RestoreSpawner(snap.holder)
+
+    def touch(self, cfg: FunctionConfig) -> None:
+        """An invoke of ``cfg``: its snapshot (if any) is used now, unless it has
+        already expired (the sweep had not run yet): then it is dropped, as it would
+        have been, and the next cold start rebuilds it."""
+        snap = self._snapshots.get((cfg.name, cfg.version))
+        if snap is None:
+            return
+        if self._expired(snap):
+            self.discard(cfg.name, cfg.version)
+        else:
+            snap.last_used = self._clock()
+
+    def holders(self) -> list[HolderInfo]:
+        """The live snapshot holders."""
+        return [
+            HolderInfo(name, version, snap.holder.env.process.pid)
+            for (name, version), snap in self._snapshots.items()
+            if snap.holder is not None and snap.holder.alive
+        ]
+
+    def memory_report(self) -> dict[str, Any]:
+        """The holders and their memory (MB, from ``/proc``), as ``/health`` shows
+        them: holders are not environments, yet they hold a whole initialized runtime."""
+        rows: list[dict[str, Any]] = []
+        for info in self.holders():
+            rss_pss = process_memory_kb(info.pid)
+            rss_kb, pss_kb = rss_pss if rss_pss is not None else (0, 0)
+            rows.append(
+                {
+                    "function": info.function,
+                    "version": info.version,
+                    "pid": info.pid,
+                    "rssMB": round(rss_kb / 1024, 1),
+                    "pssMB": round(pss_kb / 1024, 1),
+                }
+            )
+        return {
+            "count": len(rows),
+            "rssMB": round(sum(r["rssMB"] for r in rows), 1),
+            "pssMB": round(sum(r["pssMB"] for r in rows), 1),
+            "holders": rows,
+        }
+
+    def _expired(self, snap: _Snapshot) -> bool:
+        return (
+            snap.task.done()
+            and snap.holder is not None
+            and snapshot_expired(snap.last_used, self._clock(), self._ttl_s)
+        )
+
+    def _schedule_sweep(self) -> None:
+        if self._sweeper is None:
+            loop = asyncio.get_running_loop()
+            self._sweeper = loop.call_later(sweep_interval(self._ttl_s), self._sweep)
+
+    def _sweep(self) -> None:
+        """Stop the holders of snapshots unused for the ttl."""
+        self._sweeper = None
+        for (name, version), snap in list(self._snapshots.items()):
+            if self._expired(snap):
+                self.discard(name, version)
+        if self._snapshots:
+            self._schedule_sweep()
 
     def discard(self, name: str, version: str | None = None) -> None:
         """Free the snapshots of ``name:version`` (all of ``name``'s if None)."""
@@ -154,6 +284,9 @@ class SnapshotManager:
             await snap.holder.close()
 
     async def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
         snaps = list(self._snapshots.values())
         self._snapshots.clear()
         await asyncio.gather(

@@ -7,10 +7,12 @@ Readers call :meth:`LogStore.sync` first to see everything appended before them.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +26,20 @@ CREATE TABLE IF NOT EXISTS events (
     message   TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_grp_ts ON events (grp, ts, id);
+CREATE TABLE IF NOT EXISTS retention (
+    grp   TEXT PRIMARY KEY,
+    days  INTEGER NOT NULL
+);
 """
+
+#: CloudWatch Logs' allowed ``retentionInDays`` values.
+RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+    2922, 3288, 3653,
+)  # fmt: skip
+
+#: How often the writer thread deletes events past their group's retention.
+RETENTION_CHECK_S = 60.0
 
 _BATCH = 2000
 
@@ -55,7 +70,7 @@ class LogStore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._path = path
-        self._queue: queue.SimpleQueue[tuple[str, str, int, str] | threading.Event | None] = (
+        self._queue: queue.SimpleQueue[tuple[str, str, int, str] | threading.Event | str | None] = (
             queue.SimpleQueue()
         )
         db = self._connect()
@@ -63,6 +78,9 @@ class LogStore:
         db.close()
         self._reader = self._connect()
         self._reader_lock = threading.Lock()
+        self.observers: list[Callable[[list[tuple[str, str, int, str]]], None]] = []
+        """Called in the writer thread with each batch stored (group, stream, ts,
+        message), e.g. to parse Embedded Metric Format lines off the invoke path."""
         self._thread = threading.Thread(target=self._run, name="snaplambda-logs", daemon=True)
         self._thread.start()
 
@@ -88,11 +106,43 @@ class LogStore:
         with self._reader_lock:
             self._reader.close()
 
+    def set_retention(self, group: str, days: int | None) -> None:
+        """PutRetentionPolicy (``None``: DeleteRetentionPolicy); enforced at once and
+        then every :data:`RETENTION_CHECK_S` by the writer thread."""
+        with self._reader_lock:
+            if days is None:
+                self._reader.execute("DELETE FROM retention WHERE grp = ?", (group,))
+            else:
+                self._reader.execute(
+                    "INSERT INTO retention (grp, days) VALUES (?, ?) "
+                    "ON CONFLICT (grp) DO UPDATE SET days = excluded.days",
+                    (group, days),
+                )
+        self._queue.put("retention")
+        self.sync()
+
+    def retention(self) -> dict[str, int]:
+        with self._reader_lock:
+            rows = self._reader.execute("SELECT grp, days FROM retention").fetchall()
+        return {g: d for g, d in rows}
+
+    @staticmethod
+    def _enforce_retention(db: sqlite3.Connection, now_ms: int) -> None:
+        db.execute(
+            "DELETE FROM events WHERE id IN (SELECT e.id FROM events e JOIN retention r "
+            "ON e.grp = r.grp WHERE e.ts < ? - r.days * 86400000)",
+            (now_ms,),
+        )
+
     def _run(self) -> None:
         db = self._connect()
         stop = False
+        next_retention = 0.0
         while not stop:
-            item = self._queue.get()
+            try:
+                item = self._queue.get(timeout=RETENTION_CHECK_S)
+            except queue.Empty:
+                item = "retention"
             rows: list[tuple[str, str, int, int, str]] = []
             markers: list[threading.Event] = []
             while True:
@@ -100,6 +150,8 @@ class LogStore:
                     stop = True
                 elif isinstance(item, threading.Event):
                     markers.append(item)
+                elif isinstance(item, str):
+                    next_retention = 0.0
                 else:
                     rows.append((item[0], item[1], item[2], 0, item[3]))
                 if len(rows) >= _BATCH:
@@ -117,6 +169,13 @@ class LogStore:
                     [(g, s, t, now, m) for g, s, t, _, m in rows],
                 )
                 db.execute("COMMIT")
+                batch = [(g, s, t, m) for g, s, t, _, m in rows]
+                for observer in self.observers:
+                    with contextlib.suppress(Exception):  # never stops the log writer
+                        observer(batch)
+            if time.monotonic() >= next_retention:
+                self._enforce_retention(db, int(time.time() * 1000))
+                next_retention = time.monotonic() + RETENTION_CHECK_S
             for marker in markers:
                 marker.set()
         db.close()
@@ -130,10 +189,15 @@ class LogStore:
         contains: str | None = None,
         after_id: int = 0,
         limit: int = 10000,
+        before_id: int | None = None,
+        newest_first: bool = False,
     ) -> list[LogEvent]:
         """Events of a group in time order, optionally narrowed."""
         sql = "SELECT grp, stream, ts, message, ingested, id FROM events WHERE grp = ? AND id > ?"
         args: list[object] = [group, after_id]
+        if before_id is not None:
+            sql += " AND id < ?"
+            args.append(before_id)
         if streams:
             sql += f" AND stream IN ({','.join('?' * len(streams))})"
             args.extend(streams)
@@ -146,7 +210,7 @@ class LogStore:
         if contains:
             sql += " AND instr(message, ?) > 0"
             args.append(contains)
-        sql += " ORDER BY id LIMIT ?"
+        sql += " ORDER BY id DESC LIMIT ?" if newest_first else " ORDER BY id LIMIT ?"
         args.append(limit)
         with self._reader_lock:
             rows = self._reader.execute(sql, args).fetchall()

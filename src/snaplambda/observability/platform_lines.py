@@ -62,6 +62,8 @@ class Report:
     error_type: str | None = None
     restore_duration_ms: float | None = None
     """Set on the first invocation of an environment restored from a snapshot."""
+    xray: tuple[str, str] | None = None
+    """(trace id, segment id) of a sampled invocation."""
 
     def line(self) -> str:
         parts = [
@@ -80,4 +82,20 @@ class Report:
             parts.append(f"Status: {self.status}")
         if self.error_type:
             parts.append(f"Error Type: {self.error_type}")
+        if self.xray:
+            parts.append(f"XRAY TraceId: {self.xray[0]}\tSegmentId: {self.xray[1]}\tSampled: true")
         return "\t".join(parts) + "\t"
+
+
+def sampled_trace(header: str) -> tuple[str, str] | None:
+    """(Root, Parent) of an ``_X_AMZN_TRACE_ID`` value with ``Sampled=1``, else None."""
+    if not header.endswith("Sampled=1"):
+        return None
+    root = parent = ""
+    for part in header.split(";"):
+        key, _, value = part.partition("=")
+        if key == "Root":
+            root = value
+        elif key == "Parent":
+            parent = value
+    return (root, parent) if root and parent else None

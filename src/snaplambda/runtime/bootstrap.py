@@ -54,15 +54,68 @@ class _LambdaTextFormatter(logging.Formatter):
         return super().format(record).replace("\n", "\r")
 
 
+#: Attributes every LogRecord has: anything else came from ``extra=`` and is logged.
+_RECORD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"aws_request_id", "message"}
+
+#: ApplicationLogLevel -> logging level (TRACE is below DEBUG, FATAL is CRITICAL).
+_LEVELS = {"TRACE": 5, "DEBUG": 10, "INFO": 20, "WARN": 30, "ERROR": 40, "FATAL": 50}
+
+
+def _iso(epoch: float) -> str:
+    return (
+        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{int(epoch * 1000) % 1000:03d}Z"
+    )
+
+
+class _LambdaJsonFormatter(logging.Formatter):
+    """Lambda's JSON layout of application log records (LogFormat JSON)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        doc: dict[str, Any] = {
+            "timestamp": _iso(record.created),
+            "level": "FATAL" if record.levelno >= 50 else record.levelname,
+            "message": record.getMessage(),
+            "logger": record.name,
+            "requestId": getattr(record, "aws_request_id", "") or _current_request_id,
+        }
+        if record.levelno == 30:
+            doc["level"] = "WARN"
+        elif record.levelno == 5:
+            doc["level"] = "TRACE"
+        for key, value in record.__dict__.items():
+            if key not in _RECORD_ATTRS and key not in doc:
+                doc[key] = value
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            err = error_document(exc)
+            doc["errorType"] = err["errorType"]
+            doc["errorMessage"] = err["errorMessage"]
+            doc["stackTrace"] = err["stackTrace"]
+            doc["location"] = f"{record.pathname}:{record.funcName}:{record.lineno}"
+        return json.dumps(doc, default=str)
+
+
+_json_format = False
+
+
 def _install_logging() -> None:
+    global _json_format
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_LambdaTextFormatter())
+    _json_format = os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
+    handler.setFormatter(_LambdaJsonFormatter() if _json_format else _LambdaTextFormatter())
     handler.addFilter(_RequestIdFilter())
     root = logging.getLogger()
     root.addHandler(handler)
     level = os.environ.get("AWS_LAMBDA_LOG_LEVEL")
     if level:
-        root.setLevel(level.upper())
+        if _json_format:
+            # Records below ApplicationLogLevel are dropped, whatever loggers say.
+            logging.addLevelName(5, "TRACE")
+            numeric = _LEVELS.get(level.upper(), 20)
+            root.setLevel(numeric)
+            handler.setLevel(numeric)
+        else:
+            root.setLevel(level.upper())
 
 
 def error_document(exc: BaseException, error_type: str | None = None) -> dict[str, Any]:
@@ -78,6 +131,12 @@ def error_document(exc: BaseException, error_type: str | None = None) -> dict[st
 
 
 def _log_error(doc: dict[str, Any]) -> None:
+    if _json_format:
+        event = {"timestamp": _iso(time.time()), "level": "ERROR", **doc}
+        event.setdefault("requestId", _current_request_id)
+        sys.stderr.write(json.dumps(event, default=str) + "\n")
+        sys.stderr.flush()
+        return
     lines = [f"[ERROR] {doc['errorType']}: {doc['errorMessage']}"]
     if doc.get("stackTrace"):
         lines.append("Traceback (most recent call last):")

@@ -1,0 +1,200 @@
+"""Provisioned concurrency and keep-alive policies: figures, not tests.
+
+``python -m bench.provisioned [--live]`` prints
+
+* a simulation of keep-alive policies (fixed 10 min, fixed 4 h, adaptive, adaptive
+  with pre-warming) on synthetic one-function workloads over a week: cold-start
+  rate and idle environment-hours (``snaplambda.execution.keepalive.simulate``);
+* with ``--live``: against a fresh ``snaplambda serve``, the client-side latency of
+  the first invoke of a version on demand (a cold start) and through an alias with
+  provisioned concurrency (READY first), each repeated on new functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import math
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from snaplambda.execution.keepalive import HybridHistogramKeepAlive, simulate
+from snaplambda.execution.scheduler import FixedKeepAlive
+
+WEEK_H = 7 * 24.0
+
+
+def _periodic(period_s: float, jitter_s: float, rng: random.Random) -> list[tuple[float, float]]:
+    out, t = [], 0.0
+    while t < WEEK_H * 3600:
+        out.append((t, 0.2))
+        t += period_s + rng.uniform(-jitter_s, jitter_s)
+    return out
+
+
+def _poisson(mean_s: float, rng: random.Random) -> list[tuple[float, float]]:
+    out, t = [], 0.0
+    while t < WEEK_H * 3600:
+        out.append((t, 0.2))
+        t += rng.expovariate(1 / mean_s)
+    return out
+
+
+def _daily_bursts(rng: random.Random) -> list[tuple[float, float]]:
+    out = []
+    for day in range(7):
+        start = day * 86400 + 9 * 3600 + rng.uniform(-600, 600)
+        out += [(start + i * 5.0, 0.2) for i in range(50)]
+    return out
+
+
+def simulation() -> None:
+    rng = random.Random(7)
+    workloads = {
+        "timer every 20 min": _periodic(1200, 60, rng),
+        "timer every 45 min": _periodic(2700, 120, rng),
+        "Poisson, mean 5 min": _poisson(300, rng),
+        "Poisson, mean 2 h": _poisson(7200, rng),
+        "daily burst": _daily_bursts(rng),
+    }
+    print("| workload | policy | invocations | cold-start rate | idle env-hours |")
+    print("| --- | --- | ---: | ---: | ---: |")
+    for label, arrivals in workloads.items():
+        policies: list[tuple[str, Any, bool]] = [
+            ("fixed 10 min", FixedKeepAlive(600), False),
+            ("fixed 4 h", FixedKeepAlive(4 * 3600), False),
+            ("adaptive", HybridHistogramKeepAlive(600), False),
+            ("adaptive + pre-warm", HybridHistogramKeepAlive(600), True),
+        ]
+        for name, policy, prewarm in policies:
+            r = simulate(policy, "f", arrivals, prewarm=prewarm)
+            print(
+                f"| {label} | {name} | {r.invocations} | {r.cold_rate:.1%} | "
+                f"{r.idle_seconds / 3600:.1f} |"
+            )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _zip(source: str) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        archive.writestr("app.py", source)
+    return buf.getvalue()
+
+
+APP = "import json, decimal, email.parser, http.client\n\ndef handler(e, c):\n    return 1\n"
+
+
+def live(rounds: int) -> None:
+    import boto3
+    from botocore.config import Config as BotoConfig
+
+    port = _free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "snaplambda",
+                "serve",
+                "--port",
+                str(port),
+                "--state-dir",
+                str(Path(tmp) / "state"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            endpoint = f"http://127.0.0.1:{port}"
+            lam = boto3.client(
+                "lambda",
+                endpoint_url=endpoint,
+                region_name="us-east-1",
+                aws_access_key_id="x",
+                aws_secret_access_key="x",
+                config=BotoConfig(retries={"total_max_attempts": 1}),
+            )
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    lam.list_functions()
+                    break
+                except Exception:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.1)
+            cold: list[float] = []
+            provisioned: list[float] = []
+            for i in range(rounds):
+                name = f"bench-pc-{i}"
+                lam.create_function(
+                    FunctionName=name,
+                    Runtime="python3.11",
+                    Handler="app.handler",
+                    Role="arn:aws:iam::123456789012:role/x",
+                    Code={"ZipFile": _zip(APP)},
+                )
+                lam.publish_version(FunctionName=name)
+                lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
+                t0 = time.perf_counter()
+                lam.invoke(FunctionName=name, Qualifier="1", Payload=b"{}")
+                cold.append((time.perf_counter() - t0) * 1000)
+                lam.put_provisioned_concurrency_config(
+                    FunctionName=name, Qualifier="live", ProvisionedConcurrentExecutions=1
+                )
+                while (
+                    lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier="live")[
+                        "Status"
+                    ]
+                    != "READY"
+                ):
+                    time.sleep(0.02)
+                t0 = time.perf_counter()
+                lam.invoke(FunctionName=name, Qualifier="live", Payload=b"{}")
+                provisioned.append((time.perf_counter() - t0) * 1000)
+                lam.delete_function(FunctionName=name)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+    for label, xs in (("on-demand cold start", cold), ("provisioned", provisioned)):
+        xs.sort()
+        p90 = xs[min(len(xs) - 1, math.ceil(0.9 * len(xs)) - 1)]
+        print(
+            json.dumps(
+                {
+                    "first invoke": label,
+                    "n": len(xs),
+                    "median_ms": round(statistics.median(xs), 1),
+                    "p90_ms": round(p90, 1),
+                }
+            )
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--live", action="store_true", help="also measure a live server")
+    parser.add_argument("--rounds", type=int, default=20)
+    args = parser.parse_args()
+    simulation()
+    if args.live:
+        live(args.rounds)
+
+
+if __name__ == "__main__":
+    main()

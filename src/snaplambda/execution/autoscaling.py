@@ -1,0 +1,77 @@
+"""Auto scaling of provisioned concurrency, as Application Auto Scaling does it for
+Lambda: pure decisions with the clock passed in (not wired into the platform yet).
+
+* **Scheduled** actions set the minimum and maximum capacity from a given time on
+  (the latest action whose time has come wins).
+* **Target tracking** keeps the utilization (busy share of the provisioned
+  environments, Lambda's ``ProvisionedConcurrencyUtilization``) near a target:
+  ``desired = ceil(current * utilization / target)``, clamped to [min, max]; scaling
+  out waits ``scale_out_cooldown_s`` after the last change, scaling in
+  ``scale_in_cooldown_s`` and only when every sample of the last window is low.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledAction:
+    at: float
+    """When the action takes effect (epoch seconds)."""
+    min_capacity: int
+    max_capacity: int
+
+
+def scheduled_bounds(
+    actions: Sequence[ScheduledAction], now: float, default: tuple[int, int]
+) -> tuple[int, int]:
+    """(min, max) capacity at ``now``: the latest action due, else ``default``."""
+    due = [a for a in actions if a.at <= now]
+    if not due:
+        return default
+    last = max(due, key=lambda a: a.at)
+    return last.min_capacity, last.max_capacity
+
+
+@dataclass
+class TargetTracking:
+    """One target-tracking policy; feed it samples with :meth:`desired`."""
+
+    target: float = 0.7
+    min_capacity: int = 1
+    max_capacity: int = 100
+    scale_out_cooldown_s: float = 60.0
+    scale_in_cooldown_s: float = 300.0
+    window: int = 5
+    """Samples that must all be low before scaling in."""
+    _last_change: float = field(default=-math.inf)
+    _samples: deque[float] = field(default_factory=deque)
+
+    def desired(self, current: int, utilization: float, now: float) -> int:
+        """The capacity to set now, given the current one and this sample."""
+        self._samples.append(utilization)
+        while len(self._samples) > self.window:
+            self._samples.popleft()
+        low, high = self.min_capacity, max(self.min_capacity, self.max_capacity)
+        if current < low or current > high:  # bounds changed (a scheduled action)
+            self._last_change = now
+            return min(high, max(low, current))
+        wanted = min(high, max(low, math.ceil(current * utilization / self.target)))
+        if wanted > current and now - self._last_change >= self.scale_out_cooldown_s:
+            self._last_change = now
+            return wanted
+        if (
+            wanted < current
+            and len(self._samples) == self.window
+            and now - self._last_change >= self.scale_in_cooldown_s
+        ):
+            peak = max(self._samples)
+            wanted = min(high, max(low, math.ceil(current * peak / self.target)))
+            if wanted < current:
+                self._last_change = now
+                return wanted
+        return current

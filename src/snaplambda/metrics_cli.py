@@ -1,0 +1,107 @@
+"""``snaplambda metrics NAME``: a function's metrics over time as terminal charts."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any, Optional
+
+import httpx
+import typer
+from rich.console import Console
+from rich.table import Table
+
+_CHARTS = (
+    ("Invocations", "sum", ""),
+    ("Errors", "sum", ""),
+    ("Throttles", "sum", ""),
+    ("ColdStarts", "sum", ""),
+    ("Duration", "p50", "ms"),
+    ("Duration", "p99", "ms"),
+    ("InitDuration", "average", "ms"),
+    ("RestoreDuration", "average", "ms"),
+    ("ConcurrentExecutions", "maximum", ""),
+)
+_BAR = 40
+
+
+def fetch(endpoint: str, name: str, **params: Any) -> dict[str, Any]:
+    response = httpx.get(f"{endpoint}/_snaplambda/metrics/{name}", params=params, timeout=30)
+    response.raise_for_status()
+    return response.json()  # type: ignore[no-any-return]
+
+
+def chart(series: dict[str, Any], stat: str, unit: str, title: str) -> Table | None:
+    """One bar per period; None when the metric has no data."""
+    points = series["datapoints"]
+    if not points:
+        return None
+    top = max(p[stat] for p in points) or 1.0
+    table = Table(title=title, title_justify="left", show_header=False, box=None, pad_edge=False)
+    table.add_column("time", style="dim")
+    table.add_column("value", justify="right")
+    table.add_column("bar")
+    for p in points:
+        stamp = time.strftime("%H:%M:%S", time.gmtime(p["timestamp"] / 1000))
+        value = p[stat]
+        shown = f"{value:.2f} {unit}".strip() if unit else f"{value:g}"
+        table.add_row(stamp, shown, "█" * max(1 if value else 0, round(value / top * _BAR)))
+    return table
+
+
+def metrics(
+    name: Annotated[str, typer.Argument(help="Function name.")],
+    metric: Annotated[
+        Optional[str],  # noqa: UP045 - typer needs Optional at runtime on 3.11
+        typer.Option("--metric", "-m", help="One metric (default: all platform metrics)."),
+    ] = None,
+    namespace: Annotated[
+        str, typer.Option(help="AWS/Lambda, or the namespace of a custom (EMF) metric.")
+    ] = "AWS/Lambda",
+    dimension: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--dimension", "-d", help="NAME=VALUE of a custom metric (repeat)."),
+    ] = None,
+    qualifier: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="A version or alias (the Resource dimension)."),
+    ] = None,
+    minutes: Annotated[int, typer.Option(help="How far back.")] = 60,
+    period: Annotated[int, typer.Option(help="Seconds per bar.")] = 60,
+    stat: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="sum, average, minimum, maximum, count, p50, p90 or p99."),
+    ] = None,
+    endpoint: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--endpoint", envvar="SNAPLAMBDA_ENDPOINT", help="URL of a running server."),
+    ] = None,
+) -> None:
+    """Chart a function's metrics (Invocations, Errors, Duration p50/p99, ...)."""
+    from .config import from_environ
+
+    url = endpoint or from_environ().endpoint
+    console = Console()
+    charts = (
+        [(metric, stat or ("p50" if "Duration" in metric else "sum"), "")]
+        if metric
+        else [(m, stat or s, u) for m, s, u in _CHARTS]
+    )
+    params: dict[str, Any] = {"minutes": minutes, "period": period, "namespace": namespace}
+    if qualifier:
+        params["qualifier"] = qualifier
+    if dimension:
+        params["dimension"] = dimension
+    shown = 0
+    try:
+        for name_, stat_, unit in charts:
+            series = fetch(url, name, metric=name_, **params)
+            table = chart(series, stat_, unit, f"{name_} ({stat_}, {period}s)")
+            if table is not None:
+                console.print(table)
+                console.print()
+                shown += 1
+    except httpx.HTTPError as exc:
+        Console(stderr=True).print(f"[red]error:[/red] cannot read metrics from {url}: {exc}")
+        raise typer.Exit(1) from exc
+    if not shown:
+        console.print(f"no data for {name} in the last {minutes} minutes")

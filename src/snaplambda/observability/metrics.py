@@ -1,0 +1,468 @@
+"""Metric store: Lambda's platform metrics per function, version and alias, and custom
+metrics from Embedded Metric Format lines, in SQLite.
+
+The invoke path only puts a tuple on a queue (:meth:`MetricsStore.invocation`,
+:meth:`throttle`, :meth:`concurrency`); one background thread turns them into
+samples, keeps the running totals Prometheus reads, and writes samples in batches.
+EMF lines are parsed in that thread too (:meth:`observe_logs` is called by the log
+store's writer thread with what it stored).  A malformed EMF line is kept as a log
+line and answered by a warning line in the same stream; it is never fatal.
+
+Samples carry CloudWatch's dimension sets for ``AWS/Lambda``: ``{FunctionName}``,
+``{FunctionName, ExecutedVersion}``, and ``{FunctionName, Resource}`` with
+``Resource = name:qualifier`` when the invoke named a version or alias.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from . import emf
+from .emf import Sample
+
+NAMESPACE = "AWS/Lambda"
+
+#: Samples older than this are deleted (CloudWatch keeps 1-minute data 15 days).
+RETENTION_S = 15 * 86400
+
+#: How often the background thread drains its queue.
+DRAIN_INTERVAL_S = 0.25
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS samples (
+    ns     TEXT NOT NULL,
+    name   TEXT NOT NULL,
+    dims   TEXT NOT NULL,
+    ts     INTEGER NOT NULL,
+    value  REAL NOT NULL,
+    unit   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS samples_key ON samples (ns, name, dims, ts);
+"""
+
+#: Duration histogram buckets for Prometheus, in seconds.
+BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+LogWriter = Callable[[str, str, int, str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Datapoint:
+    """The statistics of one period."""
+
+    timestamp_ms: int
+    sample_count: int
+    sum: float
+    minimum: float
+    maximum: float
+    p50: float
+    p90: float
+    p99: float
+    unit: str
+
+    @property
+    def average(self) -> float:
+        return self.sum / self.sample_count if self.sample_count else 0.0
+
+    def stat(self, name: str) -> float:
+        """A CloudWatch statistic by name: Sum, Average, Minimum, Maximum, SampleCount,
+        p50, p90, p99."""
+        return {
+            "Sum": self.sum,
+            "Average": self.average,
+            "Minimum": self.minimum,
+            "Maximum": self.maximum,
+            "SampleCount": float(self.sample_count),
+            "p50": self.p50,
+            "p90": self.p90,
+            "p99": self.p99,
+        }[name]
+
+
+def percentile(sorted_values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (``q`` in 0-100) of already sorted values."""
+    if not sorted_values:
+        return 0.0
+    rank = max(1, math.ceil(q / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+@dataclass
+class _Histogram:
+    buckets: list[int] = field(default_factory=lambda: [0] * len(BUCKETS))
+    count: int = 0
+    sum: float = 0.0
+
+    def observe(self, seconds: float) -> None:
+        self.count += 1
+        self.sum += seconds
+        for i, bound in enumerate(BUCKETS):
+            if seconds <= bound:
+                self.buckets[i] += 1
+                break
+
+
+@dataclass
+class Totals:
+    """Running totals since the platform started, for Prometheus."""
+
+    counters: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    """(metric, function, version) -> total."""
+    histograms: dict[tuple[str, str, str], _Histogram] = field(default_factory=dict)
+    custom: dict[tuple[str, str, str], tuple[int, float, float]] = field(default_factory=dict)
+    """(namespace, metric, dimensions) -> (count, sum, last value)."""
+    emf_errors: int = 0
+
+
+def dims_key(dims: Iterable[tuple[str, str]] | dict[str, str]) -> str:
+    """Canonical text of a dimension set (sorted by name)."""
+    pairs = dims.items() if isinstance(dims, dict) else dims
+    return orjson.dumps(sorted(pairs)).decode()
+
+
+def _cutoff_ms() -> int:
+    return int((time.time() - RETENTION_S) * 1000)
+
+
+@functools.lru_cache(maxsize=4096)
+def _dims_text(dims: tuple[tuple[str, str], ...]) -> str:
+    return dims_key(dims)
+
+
+class MetricsStore:
+    """Samples in SQLite, fed through a queue by one background thread."""
+
+    def __init__(self, path: Path, log_writer: LogWriter | None = None) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._path = path
+        self._log_writer = log_writer
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        db = self._connect()
+        db.executescript(_SCHEMA)
+        db.close()
+        self._reader = self._connect()
+        self._reader_lock = threading.Lock()
+        self._totals_lock = threading.Lock()
+        self.totals = Totals()
+        self.inflight: dict[str, int] = {}
+        """Invocations running now, per function (updated on the event loop)."""
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="snaplambda-metrics", daemon=True)
+        self._thread.start()
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        return db
+
+    # -- the hot path: queue puts only ------------------------------------------
+
+    def invocation(
+        self,
+        function: str,
+        qualifier: str | None,
+        version: str,
+        duration_ms: float,
+        error: bool,
+        cold: bool,
+        init_ms: float | None,
+        restore_ms: float | None,
+    ) -> None:
+        self._queue.put(
+            (
+                "inv",
+                function,
+                qualifier,
+                version,
+                time.time(),
+                duration_ms,
+                error,
+                cold,
+                init_ms,
+                restore_ms,
+            )
+        )
+
+    def throttle(self, function: str, qualifier: str | None) -> None:
+        self._queue.put(("thr", function, qualifier, time.time()))
+
+    def begin(self, function: str) -> None:
+        """An invocation starts: count it in ConcurrentExecutions."""
+        running = self.inflight.get(function, 0) + 1
+        self.inflight[function] = running
+        self._queue.put(("conc", function, running, time.time()))
+
+    def end(self, function: str) -> None:
+        running = self.inflight.get(function, 1) - 1
+        if running:
+            self.inflight[function] = running
+        else:
+            self.inflight.pop(function, None)
+
+    def put(self, samples: list[Sample]) -> None:
+        self._queue.put(samples)
+
+    def observe_logs(self, rows: Sequence[tuple[str, str, int, str]]) -> None:
+        """Stored log events (group, stream, ts, message): EMF lines among them are
+        parsed in this store's thread.  Called from the log writer thread."""
+        emf_rows = [r for r in rows if emf.looks_like_emf(r[3])]
+        if emf_rows:
+            self._queue.put(("emf", emf_rows))
+
+    # -- readers ----------------------------------------------------------------
+
+    def sync(self, timeout: float = 10.0) -> None:
+        """Block until everything queued before this call is stored."""
+        marker = threading.Event()
+        self._queue.put(marker)
+        self._wake.set()
+        marker.wait(timeout)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._wake.set()
+        self._thread.join(timeout=10)
+        with self._reader_lock:
+            self._reader.close()
+
+    def query(
+        self,
+        namespace: str,
+        name: str,
+        dims: dict[str, str],
+        start_ms: int,
+        end_ms: int,
+        period_s: int,
+    ) -> list[Datapoint]:
+        """Datapoints of one metric (exact dimension set) per period, oldest first."""
+        with self._reader_lock:
+            rows = self._reader.execute(
+                "SELECT ts, value, unit FROM samples WHERE ns = ? AND name = ? AND dims = ? "
+                "AND ts >= ? AND ts < ? ORDER BY ts",
+                (namespace, name, dims_key(dims), start_ms, end_ms),
+            ).fetchall()
+        period_ms = max(1, period_s) * 1000
+        groups: dict[int, list[float]] = {}
+        units: dict[int, str] = {}
+        for ts, value, unit in rows:
+            bucket = ts - ts % period_ms
+            groups.setdefault(bucket, []).append(value)
+            units[bucket] = unit
+        points = []
+        for bucket in sorted(groups):
+            values = sorted(groups[bucket])
+            points.append(
+                Datapoint(
+                    bucket,
+                    len(values),
+                    math.fsum(values),
+                    values[0],
+                    values[-1],
+                    percentile(values, 50),
+                    percentile(values, 90),
+                    percentile(values, 99),
+                    units[bucket],
+                )
+            )
+        return points
+
+    def list_metrics(
+        self, namespace: str | None = None, name: str | None = None
+    ) -> list[tuple[str, str, dict[str, str]]]:
+        """(namespace, metric name, dimensions) of every stored metric."""
+        sql = "SELECT DISTINCT ns, name, dims FROM samples WHERE 1=1"
+        args: list[Any] = []
+        if namespace:
+            sql += " AND ns = ?"
+            args.append(namespace)
+        if name:
+            sql += " AND name = ?"
+            args.append(name)
+        with self._reader_lock:
+            rows = self._reader.execute(sql + " ORDER BY ns, name, dims", args).fetchall()
+        return [(ns, n, dict(orjson.loads(d))) for ns, n, d in rows]
+
+    # -- the thread -------------------------------------------------------------
+
+    def _run(self) -> None:
+        db = self._connect()
+        stop = False
+        next_cleanup = 0.0
+        while not stop:
+            # Wake every DRAIN_INTERVAL_S (or at once for sync/close), not per item:
+            # the invoke path then never hands the GIL to this thread per invoke.
+            self._wake.wait(DRAIN_INTERVAL_S)
+            self._wake.clear()
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                continue
+            samples: list[Sample] = []
+            markers: list[threading.Event] = []
+            while True:
+                if item is None:
+                    stop = True
+                elif isinstance(item, threading.Event):
+                    markers.append(item)
+                else:
+                    try:
+                        samples.extend(self._expand(item))
+                    except Exception as exc:  # never let one item stop the thread
+                        self._warn("", "", f"[snaplambda] WARNING metrics: {exc!r}")
+                if len(samples) >= 5000:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            if samples:
+                db.execute("BEGIN")
+                db.executemany(
+                    "INSERT INTO samples (ns, name, dims, ts, value, unit) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            s.namespace,
+                            s.name,
+                            _dims_text(s.dimensions),
+                            s.timestamp_ms,
+                            s.value,
+                            s.unit,
+                        )
+                        for s in samples
+                    ],
+                )
+                db.execute("COMMIT")
+            for marker in markers:
+                marker.set()
+            if not stop and not self._queue.empty():  # a full batch: more is waiting
+                self._wake.set()
+            if time.monotonic() >= next_cleanup:
+                db.execute("DELETE FROM samples WHERE ts < ?", (_cutoff_ms(),))
+                next_cleanup = time.monotonic() + 600
+        db.close()
+
+    def _warn(self, group: str, stream: str, message: str) -> None:
+        if self._log_writer is not None and group:
+            self._log_writer(group, stream, int(time.time() * 1000), message)
+
+    def _expand(self, item: Any) -> list[Sample]:
+        if isinstance(item, list):
+            self._count_custom(item)
+            return item
+        kind = item[0]
+        if kind == "emf":
+            return self._parse_emf(item[1])
+        if kind == "inv":
+            return self._invocation_samples(*item[1:])
+        if kind == "thr":
+            _, function, qualifier, ts = item
+            self._bump("Throttles", function, "", 1)
+            return _lambda_samples(function, qualifier, None, ts, [("Throttles", 1.0, "Count")])
+        if kind == "conc":
+            _, function, running, ts = item
+            return _lambda_samples(
+                function, None, None, ts, [("ConcurrentExecutions", float(running), "Count")]
+            )
+        raise ValueError(f"unknown metrics item {kind!r}")
+
+    def _bump(self, metric: str, function: str, version: str, value: float) -> None:
+        key = (metric, function, version)
+        with self._totals_lock:
+            self.totals.counters[key] = self.totals.counters.get(key, 0.0) + value
+
+    def _observe(self, metric: str, function: str, version: str, seconds: float) -> None:
+        key = (metric, function, version)
+        with self._totals_lock:
+            hist = self.totals.histograms.get(key)
+            if hist is None:
+                hist = self.totals.histograms[key] = _Histogram()
+            hist.observe(seconds)
+
+    def _invocation_samples(
+        self,
+        function: str,
+        qualifier: str | None,
+        version: str,
+        ts: float,
+        duration_ms: float,
+        error: bool,
+        cold: bool,
+        init_ms: float | None,
+        restore_ms: float | None,
+    ) -> list[Sample]:
+        values: list[tuple[str, float, str]] = [
+            ("Invocations", 1.0, "Count"),
+            ("Errors", 1.0 if error else 0.0, "Count"),
+            ("Duration", duration_ms, "Milliseconds"),
+            ("ColdStarts", 1.0 if cold else 0.0, "Count"),
+        ]
+        self._bump("Invocations", function, version, 1)
+        if error:
+            self._bump("Errors", function, version, 1)
+        if cold:
+            self._bump("ColdStarts", function, version, 1)
+        self._observe("Duration", function, version, duration_ms / 1000)
+        if init_ms is not None:
+            values.append(("InitDuration", init_ms, "Milliseconds"))
+            self._observe("InitDuration", function, version, init_ms / 1000)
+        if restore_ms is not None:
+            values.append(("RestoreDuration", restore_ms, "Milliseconds"))
+            self._observe("RestoreDuration", function, version, restore_ms / 1000)
+        return _lambda_samples(function, qualifier, version, ts, values)
+
+    def _parse_emf(self, rows: list[tuple[str, str, int, str]]) -> list[Sample]:
+        samples: list[Sample] = []
+        for group, stream, ts, message in rows:
+            try:
+                parsed = emf.parse(message, ts)
+            except emf.EmfError as exc:
+                with self._totals_lock:
+                    self.totals.emf_errors += 1
+                self._warn(
+                    group, stream, f"[snaplambda] WARNING invalid Embedded Metric Format: {exc}"
+                )
+                continue
+            samples.extend(parsed)
+        self._count_custom(samples)
+        return samples
+
+    def _count_custom(self, samples: list[Sample]) -> None:
+        with self._totals_lock:
+            for s in samples:
+                key = (s.namespace, s.name, _dims_text(s.dimensions))
+                count, total, _ = self.totals.custom.get(key, (0, 0.0, 0.0))
+                self.totals.custom[key] = (count + 1, total + s.value, s.value)
+
+
+def _lambda_samples(
+    function: str,
+    qualifier: str | None,
+    version: str | None,
+    ts: float,
+    values: list[tuple[str, float, str]],
+) -> list[Sample]:
+    """Each value under every AWS/Lambda dimension set that applies."""
+    ts_ms = int(ts * 1000)
+    dim_sets: list[tuple[tuple[str, str], ...]] = [(("FunctionName", function),)]
+    if version is not None:
+        dim_sets.append((("ExecutedVersion", version), ("FunctionName", function)))
+    if qualifier:
+        dim_sets.append((("FunctionName", function), ("Resource", f"{function}:{qualifier}")))
+    return [
+        Sample(NAMESPACE, name, dims, ts_ms, value, unit)
+        for name, value, unit in values
+        for dims in dim_sets
+    ]
