@@ -138,6 +138,28 @@ class Client:
             self._http.put(f"/2017-10-31/functions/{name}/concurrency", json=body)
         ).json()
 
+    def put_provisioned_concurrency(
+        self, name: str, qualifier: str, executions: int
+    ) -> dict[str, Any]:
+        """PutProvisionedConcurrencyConfig on an alias or version."""
+        response = self._http.put(
+            f"/2019-09-30/functions/{name}/provisioned-concurrency",
+            params={"Qualifier": qualifier},
+            json={"ProvisionedConcurrentExecutions": executions},
+        )
+        return self._check(response).json()  # type: ignore[no-any-return]
+
+    def delete_provisioned_concurrency(self, name: str, qualifier: str) -> bool:
+        """DeleteProvisionedConcurrencyConfig; False when there was none."""
+        response = self._http.delete(
+            f"/2019-09-30/functions/{name}/provisioned-concurrency",
+            params={"Qualifier": qualifier},
+        )
+        if response.status_code == 404:
+            return False
+        self._check(response)
+        return True
+
     def delete_function_concurrency(self, name: str) -> None:
         """DeleteFunctionConcurrency of ``name``."""
         self._check(self._http.delete(f"/2017-10-31/functions/{name}/concurrency"))

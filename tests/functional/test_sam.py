@@ -3,6 +3,7 @@ with the real CLI against the session server, then invoked with boto3."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ def test_sam_project_deploys_and_runs(server: Server, lam: Any) -> None:
     assert "skipped   Table (AWS::DynamoDB::Table)" in out.stdout
     assert "skipped   Api (AWS::Serverless::Api)" in out.stdout
     assert "HelloFunction.Events.HelloApi (event Api)" in out.stdout
-    assert "WorkerFunction SnapStart: not applied yet (comes with SnapStart)" in out.stdout
+    assert "SnapStart on published versions" in out.stdout
     assert "2 of 2 resources deployed, 3 skipped" in out.stdout
 
     # AutoPublishAlias: the alias points at a published version.
@@ -54,6 +55,7 @@ def test_sam_project_deploys_and_runs(server: Server, lam: Any) -> None:
 
     worker = lam.get_function_configuration(FunctionName="WorkerFunction")
     assert (worker["MemorySize"], worker["Timeout"]) == (256, 10)
+    assert worker["SnapStart"]["ApplyOn"] == "PublishedVersions"  # applied, not just read
     assert worker["Description"] == "background worker"
     assert invoke(lam, "WorkerFunction")["Body"] == {
         "worker": True,
@@ -139,3 +141,31 @@ def test_sam_event_invoke_config(server: Server, lam: Any) -> None:
     assert config["DestinationConfig"]["OnFailure"]["Destination"] == (
         "arn:aws:lambda:us-east-1:123456789012:function:sameic-layered"
     )
+
+
+def test_sam_snapstart_and_provisioned_concurrency_are_applied(server: Server, lam: Any) -> None:
+    from snaplambda.execution.errors import RuntimeUnavailable
+    from snaplambda.execution.runtimes import RuntimeResolver
+
+    try:
+        RuntimeResolver({}).resolve("python3.12")
+    except RuntimeUnavailable as exc:
+        pytest.skip(str(exc))
+    out = cli("deploy", str(SAM / "snap" / "template.yaml"), "--endpoint", server.endpoint)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "provisioned concurrency 1" in out.stdout and "0 properties not applied" in out.stdout
+    version = lam.get_alias(FunctionName="sam-snap", Name="live")["FunctionVersion"]
+    lam.get_waiter("published_version_active").wait(FunctionName="sam-snap", Qualifier=version)
+    config = lam.get_function_configuration(FunctionName="sam-snap", Qualifier=version)
+    assert config["SnapStart"] == {"ApplyOn": "PublishedVersions", "OptimizationStatus": "On"}
+    deadline = time.monotonic() + 60
+    status = ""
+    while time.monotonic() < deadline and status != "READY":
+        status = lam.get_provisioned_concurrency_config(FunctionName="sam-snap", Qualifier="live")[
+            "Status"
+        ]
+        time.sleep(0.1)
+    assert status == "READY"
+    response = invoke(lam, "sam-snap", Qualifier="live")
+    assert response["Body"] == {"initializationType": "provisioned-concurrency"}
+    assert "Init Duration" not in response["Log"]

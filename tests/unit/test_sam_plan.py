@@ -131,10 +131,51 @@ def test_globals_merge_and_intrinsics(project: Path) -> None:
     skipped = {(s.logical_id, s.type) for s in plan.skipped}
     assert skipped == {("Queue", "AWS::SQS::Queue"), ("Fn.Events.Get", "event Api")}
     notices = {(n.logical_id, n.property): n.message for n in plan.notices}
-    assert notices[("Fn", "ProvisionedConcurrencyConfig")] == (
-        "not applied yet (comes with provisioned concurrency)"
-    )
+    assert ("Fn", "ProvisionedConcurrencyConfig") not in notices
+    assert (fn.provisioned_concurrency, other.provisioned_concurrency) == (2, None)
+    assert (fn.snap_start, other.snap_start) == ("None", "None")
     assert ("Fn", "Tracing") in notices
+
+
+def test_snapstart_and_provisioned_concurrency_are_applied(project: Path) -> None:
+    plan = plan_of(
+        project,
+        """
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: fn/
+      Handler: app.handler
+      Runtime: python3.12
+      AutoPublishAlias: live
+      SnapStart: {ApplyOn: PublishedVersions}
+      ProvisionedConcurrencyConfig: {ProvisionedConcurrentExecutions: 1}
+""",
+    )
+    [fn] = plan.functions
+    assert fn.settings([])["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    assert fn.provisioned_concurrency == 1
+    assert not plan.notices
+
+
+def test_provisioned_concurrency_needs_an_alias(project: Path) -> None:
+    with pytest.raises(
+        TemplateError, match=r"Fn, property ProvisionedConcurrencyConfig.*AutoPublishAlias"
+    ):
+        plan_of(
+            project,
+            """
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: fn/
+      Handler: app.handler
+      Runtime: python3.12
+      ProvisionedConcurrencyConfig: {ProvisionedConcurrentExecutions: 1}
+""",
+        )
 
 
 def test_parameter_overrides_and_defaults(project: Path) -> None:

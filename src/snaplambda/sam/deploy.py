@@ -164,6 +164,15 @@ class Deployer:
                 else:
                     client.update_alias(fn.name, fn.auto_publish_alias, version)
                 outcome.details.append(f"version {version}, alias {fn.auto_publish_alias}")
+                if fn.provisioned_concurrency is not None:
+                    client.put_provisioned_concurrency(
+                        fn.name, fn.auto_publish_alias, fn.provisioned_concurrency
+                    )
+                    outcome.details.append(f"provisioned concurrency {fn.provisioned_concurrency}")
+                elif client.delete_provisioned_concurrency(fn.name, fn.auto_publish_alias):
+                    outcome.details.append("provisioned concurrency removed")
+            if fn.snap_start == "PublishedVersions":
+                outcome.details.append("SnapStart on published versions")
             if fn.reserved_concurrency is not None:
                 client.put_function_concurrency(fn.name, fn.reserved_concurrency)
                 outcome.details.append(f"reserved concurrency {fn.reserved_concurrency}")

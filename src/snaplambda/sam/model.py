@@ -100,6 +100,10 @@ class FunctionPlan:
     auto_publish_alias: str | None = None
     reserved_concurrency: int | None = None
     event_invoke_config: EventInvokeConfig | None = None
+    snap_start: str = "None"
+    """``SnapStart.ApplyOn``: ``PublishedVersions`` or ``None``."""
+    provisioned_concurrency: int | None = None
+    """``ProvisionedConcurrencyConfig.ProvisionedConcurrentExecutions`` on the alias."""
 
     def settings(self, layer_arns: list[str]) -> dict[str, Any]:
         """The CreateFunction / UpdateFunctionConfiguration fields, every one given so
@@ -114,6 +118,7 @@ class FunctionPlan:
             "EphemeralStorage": {"Size": self.ephemeral_storage},
             "Architectures": list(self.architectures),
             "Layers": layer_arns,
+            "SnapStart": {"ApplyOn": self.snap_start},
         }
 
 

@@ -41,11 +41,8 @@ _FUNCTION_PROPS = {
     "EphemeralStorage",
     "Architectures",
     "PackageType",
-}
-#: Read, reported, and not applied yet.
-_LATER = {
-    "SnapStart": "not applied yet (comes with SnapStart)",
-    "ProvisionedConcurrencyConfig": "not applied yet (comes with provisioned concurrency)",
+    "SnapStart",
+    "ProvisionedConcurrencyConfig",
 }
 #: IAM and similar: meaningless on a single-tenant platform.
 _NOT_APPLICABLE = {
@@ -242,9 +239,6 @@ class _Planner:
         def get(prop: str, default: Any = None) -> Any:
             return self._resolve(logical_id, prop, props.get(prop, default))
 
-        for prop, message in _LATER.items():
-            if prop in props:
-                self.notices.append(Notice(logical_id, prop, message))
         for prop in sorted(_NOT_APPLICABLE & set(props)):
             self.notices.append(Notice(logical_id, prop, "IAM is not modelled; ignored"))
         events = props.get("Events") or {}
@@ -258,7 +252,7 @@ class _Planner:
                         "event sources are not deployed; invoke the function directly",
                     )
                 )
-        known = _FUNCTION_PROPS | set(_LATER) | _NOT_APPLICABLE | {"Events"}
+        known = _FUNCTION_PROPS | _NOT_APPLICABLE | {"Events"}
         for prop in sorted(set(props) - known):
             self.notices.append(Notice(logical_id, prop, "not supported by snaplambda; ignored"))
 
@@ -308,6 +302,30 @@ class _Planner:
             raise TemplateError(f"{where('EphemeralStorage')}: expected a mapping with Size")
         alias = get("AutoPublishAlias")
         reserved = get("ReservedConcurrentExecutions")
+        snap = get("SnapStart", {})
+        if not isinstance(snap, dict):
+            raise TemplateError(f"{where('SnapStart')}: expected a mapping with ApplyOn")
+        apply_on = _str(snap.get("ApplyOn", "None"), where("SnapStart.ApplyOn"))
+        provisioned = get("ProvisionedConcurrencyConfig")
+        executions = None
+        if provisioned is not None:
+            if (
+                not isinstance(provisioned, dict)
+                or "ProvisionedConcurrentExecutions" not in provisioned
+            ):
+                raise TemplateError(
+                    f"{where('ProvisionedConcurrencyConfig')}: expected a mapping with "
+                    "ProvisionedConcurrentExecutions"
+                )
+            if not alias:
+                raise TemplateError(
+                    f"{where('ProvisionedConcurrencyConfig')}: needs AutoPublishAlias (SAM puts "
+                    "provisioned concurrency on that alias)"
+                )
+            executions = _int(
+                provisioned["ProvisionedConcurrentExecutions"],
+                where("ProvisionedConcurrencyConfig.ProvisionedConcurrentExecutions"),
+            )
         return FunctionPlan(
             logical_id=logical_id,
             name=self.ctx.refs[logical_id],
@@ -324,6 +342,8 @@ class _Planner:
             ),
             architectures=_str_list(get("Architectures", ["x86_64"]), where("Architectures")),
             auto_publish_alias=_str(alias, where("AutoPublishAlias")) if alias else None,
+            snap_start=apply_on,
+            provisioned_concurrency=executions,
             reserved_concurrency=(
                 _int(reserved, where("ReservedConcurrentExecutions"))
                 if reserved is not None

@@ -1,0 +1,5 @@
+import os
+
+
+def handler(event, context):
+    return {"initializationType": os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"]}
