@@ -2,7 +2,8 @@
 well?  Runs its init and before-snapshot hooks in its runtime's interpreter (no
 server needed) and turns what the probe (``runtime/snapcheck.py``) saw into
 findings: errors that would make the version ``Failed``, warnings about state that
-every restored environment would share."""
+every restored environment would share; then adds the static hazards
+(``snapstatic.py``) of its import-time code, with file and line."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Any
 
 from .control import validation
 from .execution.runtimes import RuntimeResolver
+from .snapstatic import scan_package
 
 _PROBE = (
     "import sys;sys.path.insert(0,{dir!r});from snaplambda_runtime.snapcheck import main;main()"
@@ -109,4 +111,5 @@ def check(
             reason = f"the probe exited with status {proc.returncode} before reporting"
             return [Finding("error", reason)], output
         report = json.loads(out_path.read_text())
-    return findings(report), output
+    static = [Finding("warning", str(hazard)) for hazard in scan_package(path)]
+    return findings(report) + static, output

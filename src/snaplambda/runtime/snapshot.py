@@ -25,6 +25,7 @@ Child -> platform:  ``restored`` header as ``init``; body: error JSON when not o
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import resource
@@ -126,6 +127,12 @@ def hold(sock: socket.socket, init_header: dict[str, Any], control_fd: int) -> s
         _fail_init(sock, init_header, doc)
     sys.stdout.flush()
     sys.stderr.flush()
+    # Everything alive now is shared with every restored copy.  Freezing it keeps the
+    # cyclic collector from walking those objects in the copies: each visit writes
+    # their headers and so copies the page, which would make a restore's memory grow
+    # towards a fresh environment's.
+    gc.collect()
+    gc.freeze()
     init_header["t_done_ns"] = time.monotonic_ns()
     init_header["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     sock.sendall(encode(init_header))
