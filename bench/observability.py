@@ -8,7 +8,8 @@ configurations, interleaved round by round so that drift affects all alike:
   every configuration, as before observability existed);
 - ``metrics``: platform metrics recorded (Text log format, PassThrough tracing);
 - ``json``: as ``metrics`` with ``LoggingConfig.LogFormat = JSON``;
-- ``traced``: as ``metrics`` with ``TracingConfig.Mode = Active`` (platform segments).
+- ``traced``: as ``metrics`` with ``TracingConfig.Mode = Active`` (platform segments);
+- ``all``: metrics, JSON logs and Active tracing together.
 
     python -m bench.observability [--rounds 15] [--invokes 200]
 """
@@ -37,6 +38,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "metrics": {},
     "json": {"LoggingConfig": {"LogFormat": "JSON"}},
     "traced": {"TracingConfig": {"Mode": "Active"}},
+    "all": {"LoggingConfig": {"LogFormat": "JSON"}, "TracingConfig": {"Mode": "Active"}},
 }
 
 
