@@ -63,6 +63,10 @@ def serve(
     init_timeout: Annotated[
         Optional[float], typer.Option(help="Seconds allowed for a function's init (10).")  # noqa: UP045
     ] = None,
+    otlp_endpoint: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="OpenTelemetry collector (OTLP/HTTP) to export traces to."),
+    ] = None,
 ) -> None:
     """Serve the Lambda API (and friends) on one port."""
     from .api.server import run
@@ -80,6 +84,7 @@ def serve(
         max_concurrency=max_concurrency,
         memory_limiter=memory_limiter,
         init_timeout_s=init_timeout,
+        otlp_endpoint=otlp_endpoint,
     )
     err.print(f"snaplambda serving on {config.endpoint} (state: {config.state_dir})")
     run(config)

@@ -61,6 +61,14 @@ class Config:
     #: A SnapStart snapshot whose version is not invoked for this long is dropped
     #: (its holder stopped) and rebuilt on the next cold start: 14 days, as on Lambda.
     snapshot_ttl_s: float = 14 * 24 * 3600.0
+    #: How often Application Auto Scaling evaluates scheduled actions and
+    #: target-tracking policies of provisioned concurrency (smaller in tests).
+    autoscaling_period_s: float = 60.0
+    #: An OpenTelemetry collector (OTLP/HTTP) that stored traces are exported to,
+    #: e.g. ``http://127.0.0.1:4318``; ``None``: traces stay local.
+    otlp_endpoint: str | None = None
+    #: Size cap of logs.db in MiB: past it, the oldest log events are deleted.
+    log_max_mb: float = 1024.0
 
     @property
     def endpoint(self) -> str:
@@ -128,6 +136,12 @@ def from_environ(environ: Mapping[str, str] | None = None) -> Config:
         changes["async_throttle_backoff_s"] = (first, largest)
     if "SNAPLAMBDA_SNAPSHOT_TTL" in env:
         changes["snapshot_ttl_s"] = float(env["SNAPLAMBDA_SNAPSHOT_TTL"])
+    if "SNAPLAMBDA_AUTOSCALING_PERIOD" in env:
+        changes["autoscaling_period_s"] = float(env["SNAPLAMBDA_AUTOSCALING_PERIOD"])
+    if env.get("SNAPLAMBDA_OTLP_ENDPOINT"):
+        changes["otlp_endpoint"] = env["SNAPLAMBDA_OTLP_ENDPOINT"]
+    if "SNAPLAMBDA_LOG_MAX_MB" in env:
+        changes["log_max_mb"] = float(env["SNAPLAMBDA_LOG_MAX_MB"])
     interpreters = {
         f"python3.{key.rsplit('_', 1)[-1]}": value
         for key, value in env.items()

@@ -20,6 +20,9 @@ _CHARTS = (
     ("InitDuration", "average", "ms"),
     ("RestoreDuration", "average", "ms"),
     ("ConcurrentExecutions", "maximum", ""),
+    ("ProvisionedConcurrencyUtilization", "maximum", ""),
+    ("AsyncEventAge", "maximum", "ms"),
+    ("DeadLetterErrors", "sum", ""),
 )
 _BAR = 40
 

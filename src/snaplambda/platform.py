@@ -24,6 +24,7 @@ from .asyncinvoke.eventconfig import EventInvokeConfigs
 from .asyncinvoke.policy import ASYNC_PAYLOAD_MAX_BYTES
 from .asyncinvoke.queue import EventQueue
 from .asyncinvoke.worker import AsyncWorker, Attempt
+from .autoscaling import AutoScalingController, AutoScalingService
 from .config import Config
 from .control.aliases import AliasService
 from .control.arns import FunctionRef, function_arn
@@ -46,6 +47,7 @@ from .execution.snapstart import SnapshotManager
 from .execution.spawn import FreshProcessSpawner
 from .observability.logstore import LogStore
 from .observability.metrics import MetricsStore
+from .observability.otlp import OtlpExporter
 from .observability.traces import TraceStore
 from .observability.tracing import trace_header
 from .observability.xray import DaemonProtocol, bind_daemon_socket
@@ -138,10 +140,14 @@ class Platform:
         self.versions = VersionService(self.store, self.functions)
         self.aliases = AliasService(self.store, self.versions)
         self._random = random.Random()
-        self.logs = LogStore(config.logs_db_path)
+        self.logs = LogStore(config.logs_db_path, int(config.log_max_mb * 1024 * 1024))
         self.metrics = MetricsStore(config.state_dir / "metrics.db", self.logs.append)
         self.logs.observers.append(self.metrics.observe_logs)
         self.traces = TraceStore(config.state_dir / "traces.db")
+        self.otlp: OtlpExporter | None = None
+        if config.otlp_endpoint:
+            self.otlp = OtlpExporter(config.otlp_endpoint)
+            self.traces.observers.append(self.otlp.offer)
         self._xray_sock = bind_daemon_socket()
         self._xray_transport: asyncio.BaseTransport | None = None
         self.xray_address = f"127.0.0.1:{self._xray_sock.getsockname()[1]}"
@@ -167,6 +173,7 @@ class Platform:
         self.pool.snapshots = self.snapshots.spawner_for
         self.pool.extra_env["AWS_XRAY_DAEMON_ADDRESS"] = self.xray_address
         self.fleet = self.pool.fleet = ProvisionedFleet(self.pool)
+        self.fleet.on_use = self.metrics.provisioned
         self.provisioned = ProvisionedService(
             self.store,
             self.aliases,
@@ -176,6 +183,18 @@ class Platform:
         )
         self.aliases.subscribe(self.provisioned.on_alias_change)
         self.versions.subscribe(self.provisioned.on_version_deleted)
+        self.autoscaling = AutoScalingService(
+            self.store,
+            self.aliases,
+            self.provisioned,
+            self.fleet,
+            self.logs.append,
+            config.region,
+            config.account_id,
+        )
+        self.aliases.subscribe(self.autoscaling.on_alias_change)
+        self.versions.subscribe(self.autoscaling.on_version_deleted)
+        self.autoscaler = AutoScalingController(self.autoscaling, config.autoscaling_period_s)
         self.precompiler = Precompiler(lambda runtime: self.resolver.resolve(runtime).path)
         self.functions.subscribe(self._on_function_change)
         self.versions.subscribe(self.pool.retire)
@@ -198,6 +217,8 @@ class Platform:
             config.async_throttle_backoff_s,
             config.max_concurrency,
         )
+        self.async_worker.on_start = self.metrics.event_age
+        self.async_worker.on_dead_letter_error = self.metrics.dead_letter_error
         for cfg in self.functions.list():
             reserved = self.functions.reserved_concurrency(cfg.name)
             if reserved is not None:
@@ -211,6 +232,7 @@ class Platform:
             return
         self.pool.retire(name)
         self.provisioned.on_function_deleted(name)
+        self.autoscaling.on_function_deleted(name)
         self.pool.usage.forget(name)
         self.pool.set_reserved(name, None)
         self.snapshots.discard(name)
@@ -235,6 +257,7 @@ class Platform:
             for cfg in self.versions.list(latest.name):
                 self.snapshots.build(cfg)
         self.provisioned.start()  # stored provisioned concurrency fills again
+        self.autoscaler.start()
         self._xray_transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
             lambda: DaemonProtocol(self.traces.put), sock=self._xray_sock
         )
@@ -242,6 +265,7 @@ class Platform:
     async def close(self) -> None:
         """Stop the worker (queued events stay on disk), stop all environments,
         flush logs, release cgroups."""
+        await self.autoscaler.stop()
         await self.async_worker.stop()
         self.async_worker.queue.close()
         await self.snapshots.close()
@@ -253,6 +277,8 @@ class Platform:
         else:
             self._xray_sock.close()
         self.traces.close()
+        if self.otlp is not None:
+            self.otlp.close()
         with contextlib.suppress(Exception):
             self.store.close()
         with contextlib.suppress(Exception):

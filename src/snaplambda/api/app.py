@@ -21,6 +21,7 @@ from .. import __version__
 from ..platform import Platform
 from . import (
     async_admin_api,
+    autoscaling_api,
     cloudwatch_api,
     eventconfig_api,
     lambda_api,
@@ -51,6 +52,8 @@ async def _json_protocol(request: Request) -> Response:
             result = await cloudwatch_api.handle(
                 platform.metrics, lambda: metrics_api.sync_all(platform), operation, body
             )
+        elif service == "AnyScaleFrontendService":  # Application Auto Scaling
+            result = autoscaling_api.handle(platform.autoscaling, operation, body)
         else:
             raise ApiError(
                 "UnknownOperationException",

@@ -27,6 +27,9 @@ FUNCTION_METRICS = {
     "InitDuration": "Average",
     "RestoreDuration": "Average",
     "ConcurrentExecutions": "Maximum",
+    "ProvisionedConcurrencyUtilization": "Maximum",
+    "AsyncEventAge": "Maximum",
+    "DeadLetterErrors": "Sum",
 }
 
 

@@ -71,6 +71,10 @@ class AsyncWorker:
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._task: asyncio.Task[None] | None = None
         self._accepting = False
+        self.on_start: Callable[[str, str | None, float], None] | None = None
+        """Called with (function, qualifier, age in seconds) as an event's run starts."""
+        self.on_dead_letter_error: Callable[[str, str | None], None] | None = None
+        """Called when an event's outcome cannot be stored (destination or dead letter)."""
 
     # -- producing -------------------------------------------------------------
 
@@ -175,6 +179,8 @@ class AsyncWorker:
         if policy.is_expired(event.enqueued_at, now, settings.max_event_age_s):
             self._final(event, settings, "EventAgeExceeded", None, event.attempts)
             return
+        if self.on_start is not None:
+            self.on_start(event.function, event.qualifier, max(0.0, now - event.enqueued_at))
         try:
             attempt = await self._run(event.function, event.qualifier, event.payload, event.id)
         except Throttled:
@@ -207,6 +213,22 @@ class AsyncWorker:
         self._final(event, settings, decision.condition, attempt, attempts)
 
     def _final(
+        self,
+        event: Event,
+        settings: EventInvokeConfig,
+        condition: policy.Condition,
+        attempt: Attempt | None,
+        attempts: int,
+    ) -> None:
+        try:
+            self._store_outcome(event, settings, condition, attempt, attempts)
+        except Exception:
+            # Not stored: the event stays queued (``_handle`` reschedules it).
+            if self.on_dead_letter_error is not None:
+                self.on_dead_letter_error(event.function, event.qualifier)
+            raise
+
+    def _store_outcome(
         self,
         event: Event,
         settings: EventInvokeConfig,

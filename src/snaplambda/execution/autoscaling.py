@@ -1,5 +1,5 @@
 """Auto scaling of provisioned concurrency, as Application Auto Scaling does it for
-Lambda: pure decisions with the clock passed in (not wired into the platform yet).
+Lambda: pure decisions with the clock passed in (driven by ``snaplambda.autoscaling``).
 
 * **Scheduled** actions set the minimum and maximum capacity from a given time on
   (the latest action whose time has come wins).

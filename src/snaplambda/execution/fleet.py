@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -76,6 +76,9 @@ class ProvisionedFleet:
         self._of_env: dict[str, SlotKey] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
+        self.on_use: Callable[[str, str, int, int], None] | None = None
+        """Called with (function, qualifier, busy, allocated) when a provisioned
+        environment is taken or released (the metric store's queue put)."""
 
     # -- configuration -------------------------------------------------------
 
@@ -167,6 +170,7 @@ class ProvisionedFleet:
                 slot.busy[env.id] = env
                 slot._busy_since[env.id] = now
                 slot.invokes += 1
+                self._report_use(cfg.name, qualifier)
                 return env
             self._forget(env)
             self._pool.discard(env)
@@ -186,6 +190,7 @@ class ProvisionedFleet:
         slot.account(now)
         del slot.busy[env.id]
         slot.busy_seconds += now - slot._busy_since.pop(env.id, now)
+        self._report_use(key[0], key[1], releasing=1)
         keep = (
             reusable
             and env.alive
@@ -199,6 +204,18 @@ class ProvisionedFleet:
             self._forget(env)
             self._pool.discard(env)
         self._reconcile(key)
+
+    def _report_use(self, function: str, qualifier: str, releasing: int = 0) -> None:
+        """``releasing``: an environment just out of ``busy`` and not yet back in
+        ``idle`` (still allocated)."""
+        if self.on_use is None:
+            return
+        busy, allocated = 0, releasing
+        for key, slot in self._slots.items():
+            if key[0] == function and key[1] == qualifier:
+                busy += len(slot.busy)
+                allocated += len(slot.busy) + len(slot.idle)
+        self.on_use(function, qualifier, busy, allocated)
 
     # -- keeping the count ----------------------------------------------------------
 

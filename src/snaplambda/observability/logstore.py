@@ -3,6 +3,8 @@
 Writers append to an in-memory queue and return at once; one background thread
 writes batches, so capturing logs costs the invoke path only a queue append.
 Readers call :meth:`LogStore.sync` first to see everything appended before them.
+Disk use is bounded twice: per group by retention (days), and for the whole store by
+a size cap (the oldest events of any group go first).
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ RETENTION_CHECK_S = 60.0
 
 _BATCH = 2000
 
+#: Past the size cap, the oldest events are deleted down to this share of it.
+SIZE_TARGET = 0.9
+
 
 @dataclass(frozen=True, slots=True)
 class LogEvent:
@@ -67,9 +72,11 @@ class StreamInfo:
 class LogStore:
     """Append-only event store with a background writer."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, max_bytes: int | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._path = path
+        self.max_bytes = max_bytes
+        """Size cap of the database's used pages; past it the oldest events go."""
         self._queue: queue.SimpleQueue[tuple[str, str, int, str] | threading.Event | str | None] = (
             queue.SimpleQueue()
         )
@@ -134,6 +141,28 @@ class LogStore:
             (now_ms,),
         )
 
+    def _enforce_size(self, db: sqlite3.Connection) -> int:
+        """Delete the oldest events while the used pages exceed :attr:`max_bytes`
+        (down to :data:`SIZE_TARGET` of it; freed pages are reused, so the file stops
+        growing).  Returns how many events were deleted."""
+        if not self.max_bytes:
+            return 0
+        deleted = 0
+        for _ in range(8):
+            page_size = db.execute("PRAGMA page_size").fetchone()[0]
+            pages = db.execute("PRAGMA page_count").fetchone()[0]
+            free = db.execute("PRAGMA freelist_count").fetchone()[0]
+            used = (pages - free) * page_size
+            if used <= self.max_bytes:
+                break
+            low, high = db.execute("SELECT MIN(id), MAX(id) FROM events").fetchone()
+            if low is None:
+                break
+            share = 1.0 - self.max_bytes * SIZE_TARGET / used
+            cut = low + max(1, int((high - low + 1) * share))
+            deleted += db.execute("DELETE FROM events WHERE id < ?", (cut,)).rowcount
+        return deleted
+
     def _run(self) -> None:
         db = self._connect()
         stop = False
@@ -169,6 +198,7 @@ class LogStore:
                     [(g, s, t, now, m) for g, s, t, _, m in rows],
                 )
                 db.execute("COMMIT")
+                self._enforce_size(db)
                 batch = [(g, s, t, m) for g, s, t, _, m in rows]
                 for observer in self.observers:
                     with contextlib.suppress(Exception):  # never stops the log writer

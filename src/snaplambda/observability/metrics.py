@@ -122,6 +122,8 @@ class Totals:
     histograms: dict[tuple[str, str, str], _Histogram] = field(default_factory=dict)
     custom: dict[tuple[str, str, str], tuple[int, float, float]] = field(default_factory=dict)
     """(namespace, metric, dimensions) -> (count, sum, last value)."""
+    gauges: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    """(metric, function, qualifier) -> last value."""
     emf_errors: int = 0
 
 
@@ -210,6 +212,20 @@ class MetricsStore:
             self.inflight[function] = running
         else:
             self.inflight.pop(function, None)
+
+    def provisioned(self, function: str, qualifier: str, busy: int, allocated: int) -> None:
+        """Provisioned environments of ``function:qualifier`` busy now, of ``allocated``
+        (recorded when one is taken and when it is released)."""
+        self._queue.put(("pc", function, qualifier, busy, allocated, time.time()))
+
+    def event_age(self, function: str, qualifier: str | None, age_s: float) -> None:
+        """An asynchronous event starts a run ``age_s`` after it was queued."""
+        self._queue.put(("age", function, qualifier, age_s, time.time()))
+
+    def dead_letter_error(self, function: str, qualifier: str | None) -> None:
+        """An event's outcome could not be stored in its destination or the
+        dead-letter store (it stays queued and is tried again)."""
+        self._queue.put(("dle", function, qualifier, time.time()))
 
     def put(self, samples: list[Sample]) -> None:
         self._queue.put(samples)
@@ -376,6 +392,36 @@ class MetricsStore:
             return _lambda_samples(
                 function, None, None, ts, [("ConcurrentExecutions", float(running), "Count")]
             )
+        if kind == "pc":
+            _, function, qualifier, busy, allocated, ts = item
+            util = busy / allocated if allocated else 0.0
+            with self._totals_lock:
+                self.totals.gauges[("ProvisionedConcurrencyUtilization", function, qualifier)] = (
+                    util
+                )
+            return _lambda_samples(
+                function,
+                qualifier,
+                None,
+                ts,
+                [
+                    ("ProvisionedConcurrentExecutions", float(busy), "Count"),
+                    ("ProvisionedConcurrencyUtilization", util, "None"),
+                ],
+                by_function=False,
+            )
+        if kind == "age":
+            _, function, qualifier, age_s, ts = item
+            self._observe("AsyncEventAge", function, qualifier or "", age_s)
+            return _lambda_samples(
+                function, qualifier, None, ts, [("AsyncEventAge", age_s * 1000, "Milliseconds")]
+            )
+        if kind == "dle":
+            _, function, qualifier, ts = item
+            self._bump("DeadLetterErrors", function, qualifier or "", 1)
+            return _lambda_samples(
+                function, qualifier, None, ts, [("DeadLetterErrors", 1.0, "Count")]
+            )
         raise ValueError(f"unknown metrics item {kind!r}")
 
     def _bump(self, metric: str, function: str, version: str, value: float) -> None:
@@ -453,10 +499,14 @@ def _lambda_samples(
     version: str | None,
     ts: float,
     values: list[tuple[str, float, str]],
+    by_function: bool = True,
 ) -> list[Sample]:
-    """Each value under every AWS/Lambda dimension set that applies."""
+    """Each value under every AWS/Lambda dimension set that applies (``by_function``
+    False: only per version and per qualifier, as Lambda's provisioned metrics)."""
     ts_ms = int(ts * 1000)
-    dim_sets: list[tuple[tuple[str, str], ...]] = [(("FunctionName", function),)]
+    dim_sets: list[tuple[tuple[str, str], ...]] = (
+        [(("FunctionName", function),)] if by_function else []
+    )
     if version is not None:
         dim_sets.append((("ExecutedVersion", version), ("FunctionName", function)))
     if qualifier:

@@ -20,11 +20,16 @@ _COUNTERS = {
     "Errors": ("snaplambda_errors", "Invocations that ended in a function error"),
     "ColdStarts": ("snaplambda_cold_starts", "Invocations that started an environment"),
     "Throttles": ("snaplambda_throttles", "Invocations refused for concurrency"),
+    "DeadLetterErrors": (
+        "snaplambda_dead_letter_errors",
+        "Async event outcomes that could not be stored (destination or dead letter)",
+    ),
 }
 _HISTOGRAMS = {
     "Duration": ("snaplambda_duration_seconds", "Invocation duration"),
     "InitDuration": ("snaplambda_init_duration_seconds", "Init duration of cold starts"),
     "RestoreDuration": ("snaplambda_restore_duration_seconds", "SnapStart restore duration"),
+    "AsyncEventAge": ("snaplambda_async_event_age_seconds", "Age of async events at their run"),
 }
 
 
@@ -42,6 +47,7 @@ class _StoreCollector(Collector):
             }
             custom = dict(store.totals.custom)
             emf_errors = store.totals.emf_errors
+            gauges = dict(store.totals.gauges)
         for metric, (name, doc) in _COUNTERS.items():
             family = CounterMetricFamily(name, doc, labels=["function", "version"])
             for (m, function, version), value in sorted(counters.items()):
@@ -66,6 +72,15 @@ class _StoreCollector(Collector):
         for function, running in sorted(dict(store.inflight).items()):
             gauge.add_metric([function], running)
         yield gauge
+        pcu = GaugeMetricFamily(
+            "snaplambda_provisioned_concurrency_utilization",
+            "Busy provisioned environments / allocated, per alias or version",
+            labels=["function", "qualifier"],
+        )
+        for (m, function, qualifier), value in sorted(gauges.items()):
+            if m == "ProvisionedConcurrencyUtilization":
+                pcu.add_metric([function, qualifier], value)
+        yield pcu
         ccount = CounterMetricFamily(
             "snaplambda_custom_metric_samples",
             "Samples of custom (EMF) metrics",

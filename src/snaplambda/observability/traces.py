@@ -16,7 +16,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -185,6 +185,9 @@ class TraceStore:
         self._reader = self._connect()
         self._reader_lock = threading.Lock()
         self._wake = threading.Event()
+        self.observers: list[Callable[[list[dict[str, Any]]], None]] = []
+        """Called in the writer thread with each batch of stored documents (e.g. the
+        OTLP exporter's queue put)."""
         self._thread = threading.Thread(target=self._run, name="snaplambda-traces", daemon=True)
         self._thread.start()
 
@@ -230,6 +233,7 @@ class TraceStore:
             except queue.Empty:
                 continue
             rows: list[tuple[Any, ...]] = []
+            stored: list[dict[str, Any]] = []
             markers: list[threading.Event] = []
             while True:
                 if item is None:
@@ -241,6 +245,7 @@ class TraceStore:
                     for doc in docs:
                         with contextlib.suppress(TypeError, ValueError, KeyError):
                             rows.append(_row(doc))  # a malformed segment is skipped
+                            stored.append(doc)
                 if len(rows) >= 1000:
                     break
                 try:
@@ -255,6 +260,9 @@ class TraceStore:
                     rows,
                 )
                 db.execute("COMMIT")
+                for observer in self.observers:
+                    with contextlib.suppress(Exception):  # never stops the writer
+                        observer(stored)
             for marker in markers:
                 marker.set()
             if not stop and not self._queue.empty():  # a full batch: more is waiting
