@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .writer import QueuedWriter
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
     id        INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -69,7 +71,7 @@ class StreamInfo:
     events: int
 
 
-class LogStore:
+class LogStore(QueuedWriter):
     """Append-only event store with a background writer."""
 
     def __init__(self, path: Path, max_bytes: int | None = None) -> None:
@@ -100,18 +102,6 @@ class LogStore:
     def append(self, group: str, stream: str, timestamp_ms: int, message: str) -> None:
         """Queue one event; never blocks."""
         self._queue.put((group, stream, timestamp_ms, message))
-
-    def sync(self, timeout: float = 10.0) -> None:
-        """Block until every event appended before this call is written."""
-        marker = threading.Event()
-        self._queue.put(marker)
-        marker.wait(timeout)
-
-    def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join(timeout=10)
-        with self._reader_lock:
-            self._reader.close()
 
     def set_retention(self, group: str, days: int | None) -> None:
         """PutRetentionPolicy (``None``: DeleteRetentionPolicy); enforced at once and

@@ -30,6 +30,7 @@ import orjson
 
 from . import emf
 from .emf import Sample
+from .writer import QueuedWriter
 
 NAMESPACE = "AWS/Lambda"
 
@@ -142,7 +143,7 @@ def _dims_text(dims: tuple[tuple[str, str], ...]) -> str:
     return dims_key(dims)
 
 
-class MetricsStore:
+class MetricsStore(QueuedWriter):
     """Samples in SQLite, fed through a queue by one background thread."""
 
     def __init__(self, path: Path, log_writer: LogWriter | None = None) -> None:
@@ -238,20 +239,6 @@ class MetricsStore:
             self._queue.put(("emf", emf_rows))
 
     # -- readers ----------------------------------------------------------------
-
-    def sync(self, timeout: float = 10.0) -> None:
-        """Block until everything queued before this call is stored."""
-        marker = threading.Event()
-        self._queue.put(marker)
-        self._wake.set()
-        marker.wait(timeout)
-
-    def close(self) -> None:
-        self._queue.put(None)
-        self._wake.set()
-        self._thread.join(timeout=10)
-        with self._reader_lock:
-            self._reader.close()
 
     def query(
         self,

@@ -23,6 +23,8 @@ from typing import Any
 
 import orjson
 
+from .writer import QueuedWriter
+
 #: Segments older than this are deleted (X-Ray keeps traces 30 days).
 RETENTION_S = 30 * 86400
 
@@ -172,7 +174,7 @@ def platform_segments(
     return [service, func]
 
 
-class TraceStore:
+class TraceStore(QueuedWriter):
     """Segments in SQLite, written by one background thread."""
 
     def __init__(self, path: Path) -> None:
@@ -205,19 +207,6 @@ class TraceStore:
         """Queue the platform's segments of one sampled invocation (the arguments of
         :func:`platform_segments`); they are built in the writer thread."""
         self._queue.put(args)
-
-    def sync(self, timeout: float = 10.0) -> None:
-        marker = threading.Event()
-        self._queue.put(marker)
-        self._wake.set()
-        marker.wait(timeout)
-
-    def close(self) -> None:
-        self._queue.put(None)
-        self._wake.set()
-        self._thread.join(timeout=10)
-        with self._reader_lock:
-            self._reader.close()
 
     def _run(self) -> None:
         db = self._connect()
