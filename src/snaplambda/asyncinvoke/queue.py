@@ -9,10 +9,11 @@ behind is simply due again (at-least-once delivery).
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..sqlite import connect
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -82,11 +83,8 @@ class EventQueue:
     by a lock, so the queue may be used from the event loop and from threads."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db = connect(path, "FULL")
         self._db.executescript(_SCHEMA)
 
     def close(self) -> None:

@@ -11,7 +11,6 @@ its record and content stay.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 import orjson
 
 from ..packaging.codestore import CodeStore
+from ..sqlite import connect
 from . import limits
 from .arns import layer_arn, parse_layer_name, parse_layer_version_arn
 from .errors import InvalidParameterValue, ResourceNotFound, ValidationError
@@ -137,10 +137,7 @@ class LayerRepository:
     tables of the platform's database file."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db = connect(path)
         self._db.executescript(_SCHEMA)
 
     def all(self) -> list[tuple[LayerVersion, bool]]:

@@ -7,12 +7,12 @@ implement the same Protocol to let several nodes share state.
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
 
+from ..sqlite import connect
 from .models import LATEST, Alias, FunctionConfig
 
 _SCHEMA = """
@@ -72,10 +72,7 @@ class SqliteStore:
     """:class:`Store` on one SQLite file in WAL mode."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db = connect(path)
         self._db.executescript(_SCHEMA)
 
     def get_function(self, name: str, version: str) -> FunctionConfig | None:

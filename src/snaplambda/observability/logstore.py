@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..sqlite import connect
 from .writer import QueuedWriter
 
 _SCHEMA = """
@@ -94,10 +95,7 @@ class LogStore(QueuedWriter):
         self._thread.start()
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        return db
+        return connect(self._path)
 
     def append(self, group: str, stream: str, timestamp_ms: int, message: str) -> None:
         """Queue one event; never blocks."""

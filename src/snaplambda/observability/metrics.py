@@ -28,6 +28,7 @@ from typing import Any
 
 import orjson
 
+from ..sqlite import connect
 from . import emf
 from .emf import Sample
 from .writer import QueuedWriter
@@ -165,10 +166,7 @@ class MetricsStore(QueuedWriter):
         self._thread.start()
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        return db
+        return connect(self._path)
 
     # -- the hot path: queue puts only ------------------------------------------
 

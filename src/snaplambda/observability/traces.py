@@ -23,6 +23,7 @@ from typing import Any
 
 import orjson
 
+from ..sqlite import connect
 from .writer import QueuedWriter
 
 #: Segments older than this are deleted (X-Ray keeps traces 30 days).
@@ -194,10 +195,7 @@ class TraceStore(QueuedWriter):
         self._thread.start()
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        return db
+        return connect(self._path)
 
     def put(self, doc: dict[str, Any]) -> None:
         """Queue one segment document; never blocks."""
