@@ -302,32 +302,16 @@ class MetricsStore(QueuedWriter):
         stop = False
         next_cleanup = 0.0
         while not stop:
-            # Wake every DRAIN_INTERVAL_S (or at once for sync/close), not per item:
-            # the invoke path then never hands the GIL to this thread per invoke.
-            self._wake.wait(DRAIN_INTERVAL_S)
-            self._wake.clear()
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
+            batch = self._drain(self._wake, DRAIN_INTERVAL_S, 5000)
+            if batch is None:
                 continue
+            items, markers, stop = batch
             samples: list[Sample] = []
-            markers: list[threading.Event] = []
-            while True:
-                if item is None:
-                    stop = True
-                elif isinstance(item, threading.Event):
-                    markers.append(item)
-                else:
-                    try:
-                        samples.extend(self._expand(item))
-                    except Exception as exc:  # never let one item stop the thread
-                        self._warn("", "", f"[snaplambda] WARNING metrics: {exc!r}")
-                if len(samples) >= 5000:
-                    break
+            for item in items:
                 try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
+                    samples.extend(self._expand(item))
+                except Exception as exc:  # never let one item stop the thread
+                    self._warn("", "", f"[snaplambda] WARNING metrics: {exc!r}")
             if samples:
                 db.execute("BEGIN")
                 db.executemany(
@@ -348,8 +332,6 @@ class MetricsStore(QueuedWriter):
                 db.execute("COMMIT")
             for marker in markers:
                 marker.set()
-            if not stop and not self._queue.empty():  # a full batch: more is waiting
-                self._wake.set()
             if time.monotonic() >= next_cleanup:
                 db.execute("DELETE FROM samples WHERE ts < ?", (_cutoff_ms(),))
                 next_cleanup = time.monotonic() + 600

@@ -211,34 +211,18 @@ class TraceStore(QueuedWriter):
         stop = False
         next_cleanup = 0.0
         while not stop:
-            # Wake every DRAIN_INTERVAL_S (or at once for sync/close), not per item:
-            # the invoke path then never hands the GIL to this thread per invoke.
-            self._wake.wait(DRAIN_INTERVAL_S)
-            self._wake.clear()
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
+            batch = self._drain(self._wake, DRAIN_INTERVAL_S, 1000)
+            if batch is None:
                 continue
+            items, markers, stop = batch
             rows: list[tuple[Any, ...]] = []
             stored: list[dict[str, Any]] = []
-            markers: list[threading.Event] = []
-            while True:
-                if item is None:
-                    stop = True
-                elif isinstance(item, threading.Event):
-                    markers.append(item)
-                else:
-                    docs = platform_segments(*item) if isinstance(item, tuple) else [item]
-                    for doc in docs:
-                        with contextlib.suppress(TypeError, ValueError, KeyError):
-                            rows.append(_row(doc))  # a malformed segment is skipped
-                            stored.append(doc)
-                if len(rows) >= 1000:
-                    break
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
+            for item in items:
+                docs = platform_segments(*item) if isinstance(item, tuple) else [item]
+                for doc in docs:
+                    with contextlib.suppress(TypeError, ValueError, KeyError):
+                        rows.append(_row(doc))  # a malformed segment is skipped
+                        stored.append(doc)
             if rows:
                 db.execute("BEGIN")
                 db.executemany(
@@ -252,8 +236,6 @@ class TraceStore(QueuedWriter):
                         observer(stored)
             for marker in markers:
                 marker.set()
-            if not stop and not self._queue.empty():  # a full batch: more is waiting
-                self._wake.set()
             if time.monotonic() >= next_cleanup:
                 db.execute("DELETE FROM segments WHERE start < ?", (time.time() - RETENTION_S,))
                 next_cleanup = time.monotonic() + 600

@@ -26,6 +26,35 @@ class QueuedWriter:
         if wake is not None:
             wake.set()
 
+    def _drain(
+        self, wake: threading.Event, interval: float, limit: int
+    ) -> tuple[list[Any], list[threading.Event], bool] | None:
+        """The writer thread's next batch: wait for ``wake`` or ``interval`` (waking
+        per item would hand the GIL to this thread on every invoke), then take up to
+        ``limit`` queued items.  ``None`` when nothing was queued, else (items,
+        ``sync`` markers, whether ``close`` asked to stop)."""
+        wake.wait(interval)
+        wake.clear()
+        items: list[Any] = []
+        markers: list[threading.Event] = []
+        stop = False
+        while len(items) < limit:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:
+                stop = True
+            elif isinstance(item, threading.Event):
+                markers.append(item)
+            else:
+                items.append(item)
+        if not items and not markers and not stop:
+            return None
+        if not stop and not self._queue.empty():  # a full batch: more is waiting
+            wake.set()
+        return items, markers, stop
+
     def sync(self, timeout: float = 10.0) -> None:
         """Block until everything queued before this call is stored."""
         marker = threading.Event()
