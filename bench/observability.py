@@ -11,7 +11,12 @@ configurations, interleaved round by round so that drift affects all alike:
 - ``traced``: as ``metrics`` with ``TracingConfig.Mode = Active`` (platform segments);
 - ``all``: metrics, JSON logs and Active tracing together.
 
-    python -m bench.observability [--rounds 15] [--invokes 200]
+Each configuration's function runs in its own environment process, and where the
+scheduler puts a process moves its figure by tens of microseconds.  So the whole
+measurement is repeated in ``--trials`` fresh platforms; the result per configuration
+is the median over trials of its median minus that trial's ``off`` median.
+
+    python -m bench.observability [--trials 7] [--rounds 10] [--invokes 200]
 """
 
 from __future__ import annotations
@@ -88,17 +93,26 @@ async def _measure(rounds: int, invokes: int) -> dict[str, list[float]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--trials", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--invokes", type=int, default=200)
     args = parser.parse_args()
-    samples = asyncio.run(_measure(args.rounds, args.invokes))
-    base = statistics.median(samples["off"])
-    print(f"{'configuration':<14}{'median us':>11}{'p99 us':>10}{'vs off':>10}")
-    for name, values in samples.items():
-        values.sort()
-        median = statistics.median(values)
-        p99 = values[int(len(values) * 0.99) - 1]
-        print(f"{name:<14}{median:>11.1f}{p99:>10.1f}{median - base:>+10.1f}")
+    medians: dict[str, list[float]] = {name: [] for name in CONFIGS}
+    for _ in range(args.trials):
+        samples = asyncio.run(_measure(args.rounds, args.invokes))
+        for name, values in samples.items():
+            medians[name].append(statistics.median(values))
+    base = statistics.median(medians["off"])
+    print(f"{args.trials} trials x {args.rounds} rounds x {args.invokes} warm invokes")
+    print(f"{'configuration':<14}{'median us':>11}{'vs off':>10}{'vs off %':>10}{'range':>18}")
+    for name, values in medians.items():
+        deltas = sorted(v - off for v, off in zip(values, medians["off"], strict=True))
+        delta = statistics.median(deltas)
+        spread = f"{deltas[0]:+.0f}..{deltas[-1]:+.0f}"
+        print(
+            f"{name:<14}{statistics.median(values):>11.1f}{delta:>+10.1f}"
+            f"{100 * delta / base:>+9.1f}%{spread:>18}"
+        )
     sys.stdout.flush()
 
 

@@ -285,11 +285,11 @@ class Environment:
         self._sink(self.spec.log_group, self.spec.log_stream, int(time.time() * 1000), message)
         self._capture.lines.append(message)
 
-    def _platform(self, text: str, json_event: Callable[[], str]) -> None:
+    def _platform(self, text: Callable[[], str], json_event: Callable[[], str]) -> None:
         """Log a platform line: ``text``, or in JSON log format the event (dropped
-        when ``SystemLogLevel`` is above INFO)."""
+        when ``SystemLogLevel`` is above INFO).  Both are built only when needed."""
         if not self._json:
-            self.log(text)
+            self.log(text())
         elif self._system_ok:
             self.log(json_event())
 
@@ -372,7 +372,7 @@ class Environment:
         start_line = lines.restore_start_line if self.restore else lines.init_start_line
         rv, rv_arn = interp.runtime_version, interp.runtime_version_arn(self.spec.region)
         self._platform(
-            start_line(rv, rv_arn),
+            lambda: start_line(rv, rv_arn),
             lambda: (
                 jsonlogs.restore_start(rv, rv_arn)
                 if self.restore
@@ -410,7 +410,9 @@ class Environment:
             if self.restore:
                 self._pending_restore_ms = (header["t_done_ns"] - sp.t_begin_ns) / 1e6
                 ms = self._pending_restore_ms
-                self._platform(lines.restore_report_line(ms), lambda: jsonlogs.restore_report(ms))
+                self._platform(
+                    lambda: lines.restore_report_line(ms), lambda: jsonlogs.restore_report(ms)
+                )
             else:
                 self._pending_init_ms = timing.init_duration_ms
             self._to(EnvState.IDLE)
@@ -432,12 +434,13 @@ class Environment:
         if self.restore:
             ms = (now - sp.t_begin_ns) / 1e6
             self._platform(
-                lines.restore_report_line(ms, status), lambda: jsonlogs.restore_report(ms, status)
+                lambda: lines.restore_report_line(ms, status),
+                lambda: jsonlogs.restore_report(ms, status),
             )
         else:
             ms = timing.init_duration_ms
             self._platform(
-                lines.init_report_line(ms, status, error_type),
+                lambda: lines.init_report_line(ms, status, error_type),
                 lambda: jsonlogs.init_report(ms, status, error_type),
             )
         await self.shutdown()
@@ -469,7 +472,9 @@ class Environment:
         if self.state is EnvState.IDLE:
             self._to(EnvState.BUSY)
         self.invocations += 1
-        self._platform(lines.start_line(rid, cfg.version), lambda: jsonlogs.start(rid, cfg.version))
+        self._platform(
+            lambda: lines.start_line(rid, cfg.version), lambda: jsonlogs.start(rid, cfg.version)
+        )
         t0 = time.perf_counter()
         reusable = True
         if init_error is not None:
@@ -489,7 +494,7 @@ class Environment:
         if status == "timeout":
             self.log(f"{lines_ts()} {rid} Task timed out after {cfg.timeout:.2f} seconds")
         outcome = status or ("error" if error_type else "success")
-        self._platform(lines.end_line(rid), lambda: jsonlogs.runtime_done(rid, outcome))
+        self._platform(lambda: lines.end_line(rid), lambda: jsonlogs.runtime_done(rid, outcome))
         init_ms, self._pending_init_ms = self._pending_init_ms, None
         restore_ms, self._pending_restore_ms = self._pending_restore_ms, None
         if init_error is not None:
@@ -509,7 +514,7 @@ class Environment:
             restore_duration_ms=restore_ms,
             xray=lines.sampled_trace(request.trace_id),
         )
-        self._platform(report.line(), lambda: jsonlogs.report(report, outcome))
+        self._platform(report.line, lambda: jsonlogs.report(report, outcome))
         cap = self._new_capture()
         if reusable and self.state is EnvState.BUSY:
             self._to(EnvState.IDLE)

@@ -19,10 +19,19 @@ from .platform_lines import Report, billed_ms
 SYSTEM_LEVELS = ("DEBUG", "INFO", "WARN")
 
 
+_second: tuple[int, str] = (-1, "")  # the last whole second formatted, and its text
+
+
 def iso_now(epoch: float | None = None) -> str:
     """``2026-11-26T18:01:02.345Z``."""
+    global _second
     now = time.time() if epoch is None else epoch
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
+    ms = int(now * 1000)
+    cached = _second  # one read: a tuple is replaced whole, so threads never mix two
+    if ms // 1000 != cached[0]:  # strftime costs more than the rest of an event
+        cached = (ms // 1000, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)))
+        _second = cached
+    return f"{cached[1]}.{ms % 1000:03d}Z"
 
 
 def platform_event(kind: str, record: dict[str, Any], epoch: float | None = None) -> str:

@@ -48,6 +48,10 @@ RETENTION_CHECK_S = 60.0
 
 _BATCH = 2000
 
+#: The writer stores what was queued at most this long ago (``sync`` and a full
+#: batch wake it at once); waking on every event would take the GIL on every invoke.
+DRAIN_INTERVAL_S = 0.1
+
 #: Past the size cap, the oldest events are deleted down to this share of it.
 SIZE_TARGET = 0.9
 
@@ -88,6 +92,7 @@ class LogStore(QueuedWriter):
         db.close()
         self._reader = self._connect()
         self._reader_lock = threading.Lock()
+        self._wake = threading.Event()
         self.observers: list[Callable[[list[tuple[str, str, int, str]]], None]] = []
         """Called in the writer thread with each batch stored (group, stream, ts,
         message), e.g. to parse Embedded Metric Format lines off the invoke path."""
@@ -156,41 +161,27 @@ class LogStore(QueuedWriter):
         stop = False
         next_retention = 0.0
         while not stop:
-            try:
-                item = self._queue.get(timeout=RETENTION_CHECK_S)
-            except queue.Empty:
-                item = "retention"
-            rows: list[tuple[str, str, int, int, str]] = []
-            markers: list[threading.Event] = []
-            while True:
-                if item is None:
-                    stop = True
-                elif isinstance(item, threading.Event):
-                    markers.append(item)
-                elif isinstance(item, str):
+            batch = self._drain(self._wake, DRAIN_INTERVAL_S, _BATCH)
+            items, markers, stop = batch if batch is not None else ([], [], False)
+            rows: list[tuple[str, str, int, str]] = []
+            for item in items:
+                if isinstance(item, str):  # "retention": a policy changed
                     next_retention = 0.0
                 else:
-                    rows.append((item[0], item[1], item[2], 0, item[3]))
-                if len(rows) >= _BATCH:
-                    break
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
+                    rows.append(item)
             if rows:
                 now = int(time.time() * 1000)
                 db.execute("BEGIN")
                 db.executemany(
                     "INSERT INTO events (grp, stream, ts, ingested, message) "
                     "VALUES (?, ?, ?, ?, ?)",
-                    [(g, s, t, now, m) for g, s, t, _, m in rows],
+                    [(g, s, t, now, m) for g, s, t, m in rows],
                 )
                 db.execute("COMMIT")
                 self._enforce_size(db)
-                batch = [(g, s, t, m) for g, s, t, _, m in rows]
                 for observer in self.observers:
                     with contextlib.suppress(Exception):  # never stops the log writer
-                        observer(batch)
+                        observer(rows)
             if time.monotonic() >= next_retention:
                 self._enforce_retention(db, int(time.time() * 1000))
                 next_retention = time.monotonic() + RETENTION_CHECK_S

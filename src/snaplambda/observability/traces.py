@@ -11,7 +11,6 @@ writes.  The function's SDK makes its segments children of the ``Parent`` id in
 from __future__ import annotations
 
 import contextlib
-import os
 import queue
 import sqlite3
 import threading
@@ -24,6 +23,7 @@ from typing import Any
 import orjson
 
 from ..sqlite import connect
+from .tracing import random_hex
 from .writer import QueuedWriter
 
 #: Segments older than this are deleted (X-Ray keeps traces 30 days).
@@ -85,7 +85,7 @@ class Span:
 
 
 def new_segment_id() -> str:
-    return os.urandom(8).hex()
+    return random_hex(8)
 
 
 def parse_trace_header(value: str) -> dict[str, str]:

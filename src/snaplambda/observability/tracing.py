@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-import os
+import random
 import time
+
+# Trace and segment ids must be unique, not secret: a PRNG seeded from the OS keeps
+# os.urandom (a system call that also releases the GIL) off every invoke.
+_ids = random.Random()
+
+
+def random_hex(n_bytes: int) -> str:
+    """``2 * n_bytes`` random hex digits."""
+    return f"{_ids.getrandbits(8 * n_bytes):0{2 * n_bytes}x}"
 
 
 def new_trace_id() -> str:
     """``1-<8 hex epoch seconds>-<24 hex random>``."""
-    return f"1-{int(time.time()):08x}-{os.urandom(12).hex()}"
+    return f"1-{int(time.time()):08x}-{random_hex(12)}"
 
 
 def trace_header(incoming: str | None, sampled: bool = False) -> str:
@@ -26,4 +35,4 @@ def trace_header(incoming: str | None, sampled: bool = False) -> str:
                 root = value
             elif key == "Sampled" and value in ("0", "1"):
                 flag = value
-    return f"Root={root or new_trace_id()};Parent={os.urandom(8).hex()};Sampled={flag}"
+    return f"Root={root or new_trace_id()};Parent={random_hex(8)};Sampled={flag}"
