@@ -61,6 +61,10 @@ class Config:
     #: A SnapStart snapshot whose version is not invoked for this long is dropped
     #: (its holder stopped) and rebuilt on the next cold start: 14 days, as on Lambda.
     snapshot_ttl_s: float = 14 * 24 * 3600.0
+    #: Beyond Lambda: modules that restored environments import only after their
+    #: restore (lazily, on a first request) are imported into the snapshot, so later
+    #: restores have them already.
+    snapstart_preload: bool = True
     #: How often Application Auto Scaling evaluates scheduled actions and
     #: target-tracking policies of provisioned concurrency (smaller in tests).
     autoscaling_period_s: float = 60.0
@@ -108,6 +112,15 @@ def _floats(value: str) -> tuple[float, ...]:
     return tuple(float(part) for part in value.split(",") if part.strip())
 
 
+def _flag(name: str, env: Mapping[str, str]) -> bool:
+    value = env[name].strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"{name}={env[name]!r}: expected 1/true/yes/on or 0/false/no/off")
+
+
 def from_environ(environ: Mapping[str, str] | None = None) -> Config:
     """Defaults overlaid with ``SNAPLAMBDA_*`` variables."""
     env = os.environ if environ is None else environ
@@ -136,6 +149,8 @@ def from_environ(environ: Mapping[str, str] | None = None) -> Config:
         changes["async_throttle_backoff_s"] = (first, largest)
     if "SNAPLAMBDA_SNAPSHOT_TTL" in env:
         changes["snapshot_ttl_s"] = float(env["SNAPLAMBDA_SNAPSHOT_TTL"])
+    if "SNAPLAMBDA_SNAPSTART_PRELOAD" in env:
+        changes["snapstart_preload"] = _flag("SNAPLAMBDA_SNAPSTART_PRELOAD", env)
     if "SNAPLAMBDA_AUTOSCALING_PERIOD" in env:
         changes["autoscaling_period_s"] = float(env["SNAPLAMBDA_AUTOSCALING_PERIOD"])
     if env.get("SNAPLAMBDA_OTLP_ENDPOINT"):

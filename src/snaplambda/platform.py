@@ -169,6 +169,7 @@ class Platform:
             self._on_snapshot_state,
             config.max_log_bytes_per_invoke,
             ttl_s=config.snapshot_ttl_s,
+            preload=config.snapstart_preload,
         )
         self.pool.snapshots = self.snapshots.spawner_for
         self.pool.extra_env["AWS_XRAY_DAEMON_ADDRESS"] = self.xray_address
@@ -198,7 +199,7 @@ class Platform:
         self.precompiler = Precompiler(lambda runtime: self.resolver.resolve(runtime).path)
         self.functions.subscribe(self._on_function_change)
         self.versions.subscribe(self.pool.retire)
-        self.versions.subscribe(self.snapshots.discard)
+        self.versions.subscribe(self.snapshots.forget)
         self.versions.on_publish(self._on_publish)
         self.event_configs = EventInvokeConfigs(
             self.store,
@@ -235,7 +236,7 @@ class Platform:
         self.autoscaling.on_function_deleted(name)
         self.pool.usage.forget(name)
         self.pool.set_reserved(name, None)
-        self.snapshots.discard(name)
+        self.snapshots.forget(name)
 
     def _precompile(self, cfg: FunctionConfig) -> None:
         """Compile new code's bytecode in the background with the function's own

@@ -84,3 +84,9 @@ def test_retention_is_enforced(tmp_path: Path) -> None:
         assert store.retention() == {}
     finally:
         store.close()
+
+
+def test_iso_now_matches_strftime_across_seconds() -> None:
+    for epoch in (0.0, 1.9995, 1764180062.345, 1764180062.999, 1764180063.0004, 1764180062.5):
+        whole = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(int(epoch)))
+        assert jsonlogs.iso_now(epoch) == f"{whole}.{int(epoch * 1000) % 1000:03d}Z"

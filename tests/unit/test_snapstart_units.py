@@ -171,3 +171,50 @@ def test_manager_stops_holders_unused_for_the_ttl_by_its_clock() -> None:
         await manager.close()
 
     asyncio.run(scenario())
+
+
+def test_preload_imports_what_is_missing_and_reports_failures(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "ssp_unit_mod.py").write_text("VALUE = 7\n")
+    (tmp_path / "ssp_unit_bad.py").write_text("raise RuntimeError('no import for you')\n")
+    (tmp_path / "ssp_unit_exit.py").write_text("raise SystemExit(3)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in ("ssp_unit_mod", "ssp_unit_bad", "ssp_unit_exit"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    loaded, failed = snapshot.preload(
+        ["json", "ssp_unit_mod", "ssp_unit_bad", "ssp_unit_exit", "ssp_unit_missing"]
+    )
+    assert loaded == ["ssp_unit_mod"]  # json was already there: not imported again
+    assert sys.modules["ssp_unit_mod"].VALUE == 7
+    assert failed == [
+        "ssp_unit_bad: RuntimeError: no import for you",
+        "ssp_unit_exit: SystemExit: 3",
+        "ssp_unit_missing: ModuleNotFoundError: No module named 'ssp_unit_missing'",
+    ]
+    monkeypatch.delitem(sys.modules, "ssp_unit_mod")
+
+
+def test_runtime_reports_each_new_module_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from snaplambda.runtime.bootstrap import Runtime
+
+    watched = Runtime(None, print, rlimit_mode=False, known_modules=set(sys.modules))  # type: ignore[arg-type]
+    assert watched._new_imports() == []
+    monkeypatch.setitem(sys.modules, "ssp_fake_a", types.ModuleType("ssp_fake_a"))
+    monkeypatch.setitem(sys.modules, "ssp_fake_none", None)  # a negative cache entry
+    monkeypatch.setitem(sys.modules, "__ssp_main__", types.ModuleType("__ssp_main__"))
+    assert watched._new_imports() == ["ssp_fake_a"]
+    assert watched._new_imports() == []  # reported already
+    unwatched = Runtime(None, print, rlimit_mode=False)  # type: ignore[arg-type]
+    monkeypatch.setitem(sys.modules, "ssp_fake_b", types.ModuleType("ssp_fake_b"))
+    assert unwatched._new_imports() == []  # not restored from a snapshot
+
+
+def test_snapstart_preload_flag_from_environ() -> None:
+    from snaplambda.config import from_environ
+
+    assert from_environ({}).snapstart_preload is True
+    assert from_environ({"SNAPLAMBDA_SNAPSTART_PRELOAD": "0"}).snapstart_preload is False
+    assert from_environ({"SNAPLAMBDA_SNAPSTART_PRELOAD": "on"}).snapstart_preload is True
+    with pytest.raises(ValueError, match="SNAPLAMBDA_SNAPSTART_PRELOAD='maybe'"):
+        from_environ({"SNAPLAMBDA_SNAPSTART_PRELOAD": "maybe"})

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from snaplambda.snapstatic import scan_package, scan_source
 
-SOURCE = '''\
+SOURCE = """\
 import random
 import time as clock
 import uuid
@@ -31,7 +31,7 @@ class Config:
 def handler(event, context):
     # Per invocation: not a hazard.
     return random.random(), uuid.uuid4(), clock.time(), sqlite3.connect(":memory:")
-'''
+"""
 
 
 def test_import_time_hazards_are_found_with_their_lines() -> None:

@@ -65,3 +65,10 @@ def test_header_without_root_starts_a_new_trace() -> None:
     assert root != ROOT
     assert sampled == "1"
     assert parse(trace_header("Root=;Sampled=0"))[0]  # an empty Root is no Root
+
+
+def test_random_hex_is_full_width_and_varies() -> None:
+    ids = {tracing.random_hex(8) for _ in range(1000)}
+    assert len(ids) == 1000
+    assert all(re.fullmatch(r"[0-9a-f]{16}", i) for i in ids)
+    assert re.fullmatch(r"[0-9a-f]{24}", tracing.random_hex(12))

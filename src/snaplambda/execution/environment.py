@@ -558,6 +558,9 @@ class Environment:
             timer.cancel()
         if reply.get("t") == "result":
             self.maxrss_kb = max(self.maxrss_kb, int(reply.get("maxrss_kb", 0)))
+            imported = reply.get("imported")
+            if imported and self._spawned.on_imports is not None:
+                self._spawned.on_imports([str(name) for name in imported])
             if reply.get("dropped_body", len(body)) > SYNC_PAYLOAD_MAX_BYTES:
                 error = {
                     "errorMessage": "Response payload size exceeded maximum allowed payload "

@@ -22,6 +22,8 @@ import signal
 import socket
 import time
 from collections import deque
+from collections.abc import Callable
+from typing import Any
 
 from ..runtime.frames import encode
 from .environment import Environment
@@ -90,14 +92,25 @@ class RestoredProcess(ChildProcess):
                 os.killpg(self.pid, signal.SIGKILL)
 
 
+PreloadListener = Callable[[list[str], list[str]], None]
+"""(modules loaded, threads left running) -> None, when a holder answers a preload."""
+
+#: A preload frame stays well inside an idle socket's buffer (it is sent unawaited).
+_PRELOAD_MAX_BYTES = 32 * 1024
+
+
 class SnapshotHolder:
     """An initialized runtime that restores environments by forking."""
 
-    def __init__(self, env: Environment, control: socket.socket) -> None:
+    def __init__(
+        self, env: Environment, control: socket.socket, on_preloaded: PreloadListener | None = None
+    ) -> None:
         self.env = env
         self._control = control
+        self._on_preloaded = on_preloaded
         self._forking: deque[RestoredProcess] = deque()
         self._children: dict[int, RestoredProcess] = {}
+        self._asked: set[str] = set()
         self._reader = asyncio.ensure_future(self._read())
 
     @property
@@ -118,6 +131,45 @@ class SnapshotHolder:
         self._forking.append(process)
         return process
 
+    def preload(self, modules: list[str]) -> None:
+        """Ask the holder to import ``modules`` into the snapshot (beyond Lambda): they
+        were imported by a restored environment after its restore, and each later
+        restore would import them again.  Names asked for before are skipped; frames
+        queue behind any restore already asked for, and restores asked for after wait
+        for the imports."""
+        new = [m for m in dict.fromkeys(modules) if m not in self._asked]
+        if not new or not self.alive:
+            return
+        frame = encode({"t": "preload", "modules": new})
+        while len(frame) > _PRELOAD_MAX_BYTES and len(new) > 1:
+            new = new[: len(new) // 2]  # the rest is reported again by later restores
+            frame = encode({"t": "preload", "modules": new})
+        if len(frame) > _PRELOAD_MAX_BYTES:
+            return
+        self._asked.update(new)
+        with contextlib.suppress(OSError):  # a dead holder is noticed by _read
+            if self._control.send(frame) != len(frame):
+                self.env.kill()  # a cut frame would garble the channel: rebuild instead
+
+    def _preloaded(self, header: dict[str, Any]) -> None:
+        loaded = [str(m) for m in header.get("loaded") or ()]
+        failed = [str(m) for m in header.get("failed") or ()]
+        threads = [str(t) for t in header.get("threads") or ()]
+        if threads:
+            self.env.log(
+                "[snaplambda] SnapStart preload refused: importing "
+                f"{', '.join(loaded) or 'the modules'} left thread(s) running "
+                f"({', '.join(threads)}); this snapshot is rebuilt without them"
+            )
+        elif loaded or failed:
+            text = f"[snaplambda] SnapStart preload: {len(loaded)} module(s) that restored "
+            text += "environments imported after the snapshot are now in it"
+            text += f": {', '.join(loaded)}" if loaded else ""
+            text += f"; not imported: {'; '.join(failed)}" if failed else ""
+            self.env.log(text)
+        if self._on_preloaded is not None:
+            self._on_preloaded(loaded, threads)
+
     async def _read(self) -> None:
         try:
             while True:
@@ -126,6 +178,8 @@ class SnapshotHolder:
                     process = self._forking.popleft()
                     self._children[header["pid"]] = process
                     process.started(header["pid"])
+                elif header.get("t") == "preloaded":
+                    self._preloaded(header)
                 elif header.get("t") == "exit":
                     child = self._children.pop(header["pid"], None)
                     if child is not None:
@@ -149,8 +203,12 @@ class RestoreSpawner:
 
     name = "snapstart"
 
-    def __init__(self, holder: SnapshotHolder) -> None:
+    def __init__(
+        self, holder: SnapshotHolder, on_imports: Callable[[list[str]], None] | None = None
+    ) -> None:
         self.holder = holder
+        self.on_imports = on_imports
+        """Told what each restored environment imports after its restore."""
 
     def spawn(
         self, spec: EnvironmentSpec, limit: LimitHandle, loop: asyncio.AbstractEventLoop
@@ -174,4 +232,4 @@ class RestoreSpawner:
             os.close(err_w)
         for fd in (out_r, err_r):
             os.set_blocking(fd, False)
-        return Spawned(process, parent, out_r, err_r, t_begin, time.monotonic_ns())
+        return Spawned(process, parent, out_r, err_r, t_begin, time.monotonic_ns(), self.on_imports)

@@ -19,6 +19,7 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from ..control.models import LATEST, FunctionConfig
@@ -77,6 +78,11 @@ def process_memory_kb(pid: int) -> tuple[int, int] | None:
     return values["Rss"], values["Pss"]
 
 
+def _matches(key: Key, name: str, version: str | None) -> bool:
+    """Whether ``key`` is ``name:version`` (any version of ``name`` if None)."""
+    return key[0] == name and version in (None, key[1])
+
+
 def uses_snapshot(cfg: FunctionConfig) -> bool:
     """Whether invokes of ``cfg`` restore from a snapshot."""
     return cfg.version != LATEST and cfg.snap_start == "PublishedVersions"
@@ -112,8 +118,15 @@ class SnapshotManager:
         log_budget: int,
         ttl_s: float = DEFAULT_SNAPSHOT_TTL_S,
         clock: Callable[[], float] = time.monotonic,
+        preload: bool = True,
     ) -> None:
         self._pool = pool
+        self._preload = preload
+        self._learned: dict[Key, list[str]] = {}
+        """Per version: modules its restored environments imported late, now preloaded
+        into its snapshot (and into a rebuilt one at once)."""
+        self._no_preload: set[Key] = set()
+        """Versions whose preload left threads in the holder: never preloaded again."""
         self._ttl_s = ttl_s
         self._clock = clock
         self._sweeper: asyncio.TimerHandle | None = None
@@ -162,7 +175,10 @@ class SnapshotManager:
             self._on_state(cfg, "Failed", code, snap.error.get("errorMessage", ""))
             return
         env.log(lines.init_report_line(init.timing.init_duration_ms, "success"))
-        snap.holder = SnapshotHolder(env, spawned.control)
+        key = (cfg.name, cfg.version)
+        snap.holder = SnapshotHolder(env, spawned.control, partial(self._preloaded, key))
+        if self._learned.get(key):
+            snap.holder.preload(self._learned[key])
         snap.last_used = self._clock()
         self._on_state(cfg, "Active", "", "")
 
@@ -200,7 +216,20 @@ class SnapshotManager:
                 f"in the following state: Failed (SnapStart snapshot of version {cfg.version}"
                 f" failed: {error.get('errorType')}: {error.get('errorMessage')})"
             )
-        return RestoreSpawner(snap.holder)
+        learn = self._preload and key not in self._no_preload
+        return RestoreSpawner(snap.holder, partial(self._imported, key) if learn else None)
+
+    def _imported(self, key: Key, modules: list[str]) -> None:
+        """A restored environment of ``key`` imported ``modules`` after its restore."""
+        snap = self._snapshots.get(key)
+        if snap is not None and snap.holder is not None and key not in self._no_preload:
+            snap.holder.preload(modules)
+
+    def _preloaded(self, key: Key, loaded: list[str], threads: list[str]) -> None:
+        if threads:  # the holder exits; the next cold start builds it without these
+            self._no_preload.add(key)
+        else:
+            self._learned.setdefault(key, []).extend(loaded)
 
     def touch(self, cfg: FunctionConfig) -> None:
         """An invoke of ``cfg``: its snapshot (if any) is used now, unless it has
@@ -266,9 +295,18 @@ class SnapshotManager:
         if self._snapshots:
             self._schedule_sweep()
 
+    def forget(self, name: str, version: str | None = None) -> None:
+        """The version (all of ``name``'s if None) was deleted: free its snapshot and
+        forget what was learned about it."""
+        self.discard(name, version)
+        gone = {k for k in [*self._learned, *self._no_preload] if _matches(k, name, version)}
+        for key in gone:
+            self._learned.pop(key, None)
+        self._no_preload -= gone
+
     def discard(self, name: str, version: str | None = None) -> None:
         """Free the snapshots of ``name:version`` (all of ``name``'s if None)."""
-        for key in [k for k in self._snapshots if k[0] == name and version in (None, k[1])]:
+        for key in [k for k in self._snapshots if _matches(k, name, version)]:
             snap = self._snapshots.pop(key)
             task = asyncio.ensure_future(self._free(snap))
             self._freeing.add(task)

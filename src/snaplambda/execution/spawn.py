@@ -13,6 +13,7 @@ import fcntl
 import os
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -101,6 +102,8 @@ class Spawned:
     stderr: int
     t_begin_ns: int
     t_created_ns: int
+    on_imports: Callable[[list[str]], None] | None = None
+    """Told the modules a restored environment imported after its snapshot."""
 
 
 class Spawner(Protocol):

@@ -216,11 +216,36 @@ def _set_sys_path(front: list[str], runtime_dir: str) -> None:
 class Runtime:
     """The invoke loop of one environment."""
 
-    def __init__(self, sock: socket.socket, handler: Handler, rlimit_mode: bool) -> None:
+    def __init__(
+        self,
+        sock: socket.socket,
+        handler: Handler,
+        rlimit_mode: bool,
+        known_modules: set[str] | None = None,
+    ) -> None:
         self.sock = sock
         self.handler = handler
         self.rlimit_mode = rlimit_mode
         self.pid = os.getpid()
+        self._known = known_modules
+        """Restored from a snapshot: the modules it had, plus those already reported
+        (see ``preload`` in :mod:`.snapshot`); None otherwise."""
+        self._known_count = len(sys.modules)
+
+    def _new_imports(self) -> list[str]:
+        """Modules imported since the snapshot and not reported yet, in import order
+        (a length check keeps this off every invoke that imported nothing)."""
+        if self._known is None or len(sys.modules) == self._known_count:
+            return []
+        known = self._known
+        fresh = [
+            name
+            for name, module in list(sys.modules.items())
+            if name not in known and module is not None and not name.startswith("__")
+        ]
+        known.update(fresh)
+        self._known_count = len(sys.modules)
+        return fresh
 
     def serve(self) -> None:
         while True:
@@ -274,6 +299,9 @@ class Runtime:
         sys.stderr.flush()
         maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         reply = {"t": "result", "id": request_id, "ok": ok, "maxrss_kb": maxrss, "fatal": fatal}
+        imported = self._new_imports()
+        if imported:
+            reply["imported"] = imported
         self.sock.sendall(encode(reply, payload))
         if fatal:
             os._exit(1)
@@ -320,13 +348,14 @@ def main() -> None:
     head = {"t": "init", "ok": True, "t_start_ns": t_start, "t_runtime_ns": t_runtime}
     head["t_done_ns"] = time.monotonic_ns()
     head["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    known: set[str] | None = None
     if private.get("_SNAPLAMBDA_SNAPSHOT"):
         from .snapshot import hold  # returns only in an environment restored from it
 
-        sock = hold(sock, head, int(private["_SNAPLAMBDA_CONTROL_FD"]))
+        sock, known = hold(sock, head, int(private["_SNAPLAMBDA_CONTROL_FD"]))
     else:
         sock.sendall(encode(head))
-    Runtime(sock, handler, rlimit_mode=bool(rlimit)).serve()
+    Runtime(sock, handler, rlimit_mode=bool(rlimit), known_modules=known).serve()
 
 
 if __name__ == "__main__":

@@ -18,9 +18,17 @@ first) and answers ``restored`` before serving invokes as any environment.
 Frames (see :mod:`frames` for the wire format):
 
 Platform -> holder: ``restore``  header: env (dict); fds: control, stdout, stderr
+                    ``preload``  header: modules (names, in import order)
 Holder -> platform: ``forked``   header: pid
                     ``exit``     header: pid, code (as ``waitstatus_to_exitcode``)
+                    ``preloaded`` header: loaded, failed, threads (lists of str)
 Child -> platform:  ``restored`` header as ``init``; body: error JSON when not ok
+
+``preload`` (beyond Lambda) imports into the holder the modules that restored
+environments imported only after the snapshot, typically on their first request
+(AnyIO's asyncio backend under FastAPI, for one): every later restore has them
+already.  A holder that a preload left with other threads reports them and exits,
+since it could no longer fork safely; the platform then builds a new snapshot.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import random  # here, not in reseed(): every restore would import it again
 import resource
 import select
 import signal
@@ -105,12 +114,14 @@ def _recv_frame(sock: socket.socket) -> tuple[dict[str, Any], bytes, list[int]]:
     return header, body, list(fds)
 
 
-def hold(sock: socket.socket, init_header: dict[str, Any], control_fd: int) -> socket.socket:
+def hold(
+    sock: socket.socket, init_header: dict[str, Any], control_fd: int
+) -> tuple[socket.socket, set[str]]:
     """Become the snapshot holder of this initialized runtime.
 
-    Returns only in a restored child, with its control socket; the holder itself
-    exits when the platform closes the channel.  ``init_header`` is the ``init``
-    frame to send once the snapshot is ready.
+    Returns only in a restored child: its control socket and the names of the
+    modules the snapshot holds.  The holder itself exits when the platform closes the
+    channel.  ``init_header`` is the ``init`` frame to send once the snapshot is ready.
     """
     try:
         run_before_snapshot()
@@ -152,6 +163,11 @@ def hold(sock: socket.socket, init_header: dict[str, Any], control_fd: int) -> s
             header, _, fds = _recv_frame(sock)
         except (ChannelClosed, ConnectionError):
             os._exit(0)
+        if header.get("t") == "preload":
+            for fd in fds:
+                os.close(fd)
+            _preload_frame(sock, [str(m) for m in header.get("modules") or ()])
+            continue
         if header.get("t") != "restore" or len(fds) != 3:
             for fd in fds:
                 os.close(fd)
@@ -169,6 +185,60 @@ def hold(sock: socket.socket, init_header: dict[str, Any], control_fd: int) -> s
         for fd in fds:
             os.close(fd)
         sock.sendall(encode({"t": "forked", "pid": pid}))
+
+
+#: The longest a preload may take; past it the module being imported fails.
+PRELOAD_LIMIT_S = 10.0
+
+
+class _PreloadTimeout(Exception):
+    pass
+
+
+def _on_alarm(*_: object) -> None:
+    raise _PreloadTimeout(f"preload took over {PRELOAD_LIMIT_S:.0f} s")
+
+
+def preload(names: list[str]) -> tuple[list[str], list[str]]:
+    """Import ``names`` that are not imported yet: (loaded, failed with the reason).
+    A timer bounds the whole, so a stuck import cannot hold up every restore."""
+    import importlib
+
+    loaded: list[str] = []
+    failed: list[str] = []
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, PRELOAD_LIMIT_S)
+    try:
+        for name in names:
+            if name in sys.modules:
+                continue
+            try:
+                importlib.import_module(name)
+            except _PreloadTimeout as exc:
+                failed.append(f"{name}: {exc}")
+                break
+            except BaseException as exc:  # SystemExit too: the holder must carry on
+                failed.append(f"{name}: {type(exc).__name__}: {exc}")
+            else:
+                loaded.append(name)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    return loaded, failed
+
+
+def _preload_frame(sock: socket.socket, names: list[str]) -> None:
+    loaded, failed = preload(names)
+    threads = other_threads()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    reply = {"t": "preloaded", "loaded": loaded, "failed": failed, "threads": threads}
+    sock.sendall(encode(reply))
+    if threads:
+        os._exit(0)  # threads do not survive a fork: this holder can restore no more
+    # What the imports made is shared with every later restore, as init's objects are.
+    gc.collect()
+    gc.freeze()
 
 
 def _drain(fd: int) -> None:
@@ -202,9 +272,10 @@ def _fail_init(sock: socket.socket, head: dict[str, Any], doc: dict[str, Any]) -
 
 def _become_restored(
     holder: socket.socket, fds: list[int], env: dict[str, str], control_fd: int, t_fork: int
-) -> socket.socket:
+) -> tuple[socket.socket, set[str]]:
     """In the forked child: take the new environment's descriptors and state."""
     os.setsid()
+    snapshot_modules = set(sys.modules)
     control, out_w, err_w = fds
     os.dup2(out_w, 1)
     os.dup2(err_w, 2)
@@ -234,15 +305,13 @@ def _become_restored(
     head.update(ok=True, t_done_ns=time.monotonic_ns())
     head["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     sock.sendall(encode(head))
-    return sock
+    return sock, snapshot_modules
 
 
 def reseed() -> None:
     """Make state that must differ between restored environments differ: the
     ``random`` module's generator, and ``tempfile``'s cached directory (``TMPDIR``
     is the environment's own)."""
-    import random
-
     random.seed(os.urandom(32))
     tempfile = sys.modules.get("tempfile")
     if tempfile is not None:
