@@ -140,7 +140,15 @@ class Connection:
         self._parser = ResponseParser()
 
     def roundtrip(self, request: bytes) -> Response:
+        self.send(request)
+        return self.receive()
+
+    def send(self, request: bytes) -> None:
+        """Send without waiting (several connections can then have requests in flight)."""
         self._sock.sendall(request)
+
+    def receive(self) -> Response:
+        """The response to the request sent last."""
         while True:
             data = self._sock.recv(1 << 16)
             if not data:

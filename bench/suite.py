@@ -9,6 +9,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +124,7 @@ class Measurement:
             with Connection(HOST, self.server.port) as conn:
                 return snapstart.run(
                     conn,
+                    partial(Connection, HOST, self.server.port),
                     self.control,
                     self.server.health,
                     self.server.pid,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .results import SuiteResult
+from .scenarios.snapstart import SCALE_OUT
 from .stats import Summary
 
 
@@ -109,6 +110,8 @@ def _snapstart(result: SuiteResult) -> list[str]:
             ("  its Restore Duration", r.restore_duration_ms),
             (f"bare fork floor{label} (fork + handler call)", r.fork_floor_ms),
         ]
+        if r.fork_floor_unpreloaded_ms is not None:
+            rows.append(("  bare fork floor without preload", r.fork_floor_unpreloaded_ms))
     rows.append(("warm invoke of the version", snap.warm_ms))
     lines = [f"(e) SnapStart, the FastAPI app on {snap.runtime}, published versions"]
     lines += _table(
@@ -130,7 +133,8 @@ def _snapstart(result: SuiteResult) -> list[str]:
             f"{r.snapshot_build_s:.1f} s; restore / fork floor p50 "
             f"{r.ratio_restore_floor_p50:.2f}x; restored env PSS {r.restored_pss_mb:.1f} MB "
             f"(RSS {r.restored_rss_mb:.1f}, USS {r.restored_uss_mb:.1f}); holder PSS {r.holder_pss_mb:.1f} MB "
-            f"(RSS {r.holder_rss_mb:.1f})"
+            f"(RSS {r.holder_rss_mb:.1f}); {r.scaled_envs} restored envs after "
+            f"{SCALE_OUT} requests at once: PSS {r.scaled_pss_mb:.1f} MB each"
         )
     return lines
 

@@ -17,6 +17,9 @@ snapshot holder while ``$LATEST`` never uses one:
 * warm invoke: sequential invokes of the version's restored environment;
 * fork floor (:mod:`bench.forkfloor`): a bare interpreter that imported the app forks
   a child per iteration that calls the handler once; fork to result in the parent.
+  The floor compared with the restore does what the platform's SnapStart preload
+  does (the modules a first call imports are imported before forking); the floor
+  without it is measured too, to show what preload saves.
 
 The same restores (and floor) are then measured for the same app *primed*
 (``bench/functions/fastapi_app/primed.py``: a before-snapshot hook sends one request
@@ -26,7 +29,9 @@ dominates its restore.
 
 Memory: PSS of a restored environment (the pages it shares with its holder are split
 between them) against RSS of the fresh ``$LATEST`` environment, and the holder's own
-PSS and RSS.  Restored environments are the holder's children, not the server's; the
+PSS and RSS.  Then :data:`SCALE_OUT` requests are sent at once, so the version has
+several restored environments that each served a request, and their mean PSS is
+measured too: shared pages are split more ways as a version scales out.  Restored environments are the holder's children, not the server's; the
 holder is the server's child whose environment has ``_SNAPLAMBDA_SNAPSHOT=1``.
 """
 
@@ -68,6 +73,9 @@ class Restores:
     restore_duration_ms: Summary
     """REPORT Restore Duration of those restores."""
     fork_floor_ms: Summary
+    """The floor with the same modules preloaded as the platform's snapshot has."""
+    fork_floor_unpreloaded_ms: Summary | None
+    """The floor of the interpreter as its init left it (unprimed app only)."""
     ratio_restore_floor_p50: float
     restored_pss_mb: float
     restored_rss_mb: float
@@ -75,6 +83,10 @@ class Restores:
     """Private pages only: what each further restored environment adds."""
     holder_pss_mb: float
     holder_rss_mb: float
+    scaled_envs: int
+    """Restored environments alive after :data:`SCALE_OUT` simultaneous requests."""
+    scaled_pss_mb: float
+    """Their mean PSS."""
 
 
 @dataclass(frozen=True)
@@ -144,11 +156,12 @@ def restore_invoke(conn: Connection, qualified: str, event: bytes) -> tuple[floa
 
 
 def fork_floor(
-    interpreter: str, package: Path, event: bytes, iterations: int, primed: bool
+    interpreter: str, package: Path, event: bytes, iterations: int, mode: str = ""
 ) -> list[float]:
+    """``mode``: "" (as init left it), "primed" or "preload" (see bench.forkfloor)."""
     argv = [interpreter, "-S", str(FORK_FLOOR), str(package), str(iterations)]
     done = subprocess.run(
-        argv + (["primed"] if primed else []),
+        argv + ([mode] if mode else []),
         cwd=package,
         env=_BARE_ENV,
         input=event,
@@ -164,8 +177,32 @@ def _mb(kb: float) -> float:
     return kb / 1024
 
 
+#: Simultaneous requests sent to measure the memory of a scaled-out version.
+SCALE_OUT = 4
+
+
+def _scale_out(
+    connect: Callable[[], Connection], holder: int, qualified: str, event: bytes
+) -> tuple[int, float]:
+    """Send :data:`SCALE_OUT` requests at once (each environment but one idle one is
+    a new restore); (restored environments, their mean PSS in MB)."""
+    conns = [connect() for _ in range(SCALE_OUT)]
+    try:
+        for c in conns:
+            c.send(invoke_request(qualified, event))
+        for c in conns:
+            check_invoke(c.receive())
+    finally:
+        for c in conns:
+            c.close()
+    restored = procs.children(holder)
+    pss = [procs.memory(pid).pss_kb for pid in restored]
+    return len(restored), _mb(sum(pss) / len(pss))
+
+
 def _restores(
     conn: Connection,
+    connect: Callable[[], Connection],
     control: LambdaControl,
     environment_count: Callable[[], int],
     server_pid: int,
@@ -195,9 +232,13 @@ def _restores(
         e2e, restore_ms = restore_invoke(conn, qualified, event)
         restores.append(e2e)
         restore_durations.append(restore_ms)
-    floor = summarize(fork_floor(interpreter, package, event, iterations, primed))
+    floor = summarize(
+        fork_floor(interpreter, package, event, iterations, "primed" if primed else "preload")
+    )
+    unpreloaded = None if primed else summarize(fork_floor(interpreter, package, event, iterations))
     (restored_pid,) = procs.children(holder)
     restored_mem, holder_mem = procs.memory(restored_pid), procs.memory(holder)
+    scaled_envs, scaled_pss = _scale_out(connect, holder, qualified, event)
     restore_s = summarize(restores)
     figures = Restores(
         function=function,
@@ -206,18 +247,22 @@ def _restores(
         restore_ms=restore_s,
         restore_duration_ms=summarize(restore_durations),
         fork_floor_ms=floor,
+        fork_floor_unpreloaded_ms=unpreloaded,
         ratio_restore_floor_p50=restore_s.p50 / floor.p50,
         restored_pss_mb=_mb(restored_mem.pss_kb),
         restored_rss_mb=_mb(restored_mem.rss_kb),
         restored_uss_mb=_mb(restored_mem.uss_kb),
         holder_pss_mb=_mb(holder_mem.pss_kb),
         holder_rss_mb=_mb(holder_mem.rss_kb),
+        scaled_envs=scaled_envs,
+        scaled_pss_mb=scaled_pss,
     )
     return figures, qualified
 
 
 def run(
     conn: Connection,
+    connect: Callable[[], Connection],
     control: LambdaControl,
     health: Callable[[], dict[str, object]],
     server_pid: int,
@@ -248,7 +293,7 @@ def run(
     (fresh_pid,) = fresh_environments(server_pid, function)
     fresh_mem = procs.memory(fresh_pid)
 
-    common = (conn, control, environment_count, server_pid)
+    common = (conn, connect, control, environment_count, server_pid)
     tail = (interpreter, package, event, restore_iterations)
     plain, qualified = _restores(*common, function, *tail, primed=False)
     warm = timed_invokes(conn, invoke_request(qualified, event), warm_requests)
