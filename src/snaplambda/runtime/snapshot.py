@@ -142,6 +142,7 @@ def hold(
     # cyclic collector from walking those objects in the copies: each visit writes
     # their headers and so copies the page, which would make a restore's memory grow
     # towards a fresh environment's.
+    _note_modules()
     gc.collect()
     gc.freeze()
     init_header["t_done_ns"] = time.monotonic_ns()
@@ -237,8 +238,20 @@ def _preload_frame(sock: socket.socket, names: list[str]) -> None:
     if threads:
         os._exit(0)  # threads do not survive a fork: this holder can restore no more
     # What the imports made is shared with every later restore, as init's objects are.
+    _note_modules()
     gc.collect()
     gc.freeze()
+
+
+_snapshot_modules: set[str] = set()
+
+
+def _note_modules() -> None:
+    """Remember the snapshot's modules here, once: a restored copy inherits the set,
+    whereas building it in each copy would write to (and so copy) the page of every
+    module name it counts, about 0.7 ms per restore."""
+    global _snapshot_modules
+    _snapshot_modules = set(sys.modules)
 
 
 def _drain(fd: int) -> None:
@@ -275,7 +288,6 @@ def _become_restored(
 ) -> tuple[socket.socket, set[str]]:
     """In the forked child: take the new environment's descriptors and state."""
     os.setsid()
-    snapshot_modules = set(sys.modules)
     control, out_w, err_w = fds
     os.dup2(out_w, 1)
     os.dup2(err_w, 2)
@@ -305,7 +317,7 @@ def _become_restored(
     head.update(ok=True, t_done_ns=time.monotonic_ns())
     head["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     sock.sendall(encode(head))
-    return sock, snapshot_modules
+    return sock, _snapshot_modules
 
 
 def reseed() -> None:
