@@ -15,7 +15,9 @@ import asyncio
 import contextlib
 import os
 import signal
+import threading
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -117,6 +119,45 @@ def attach_soon(
             on_failure()
 
     loop.run_in_executor(None, limit.attach, pid).add_done_callback(done)
+
+
+class _DeferredHandle:
+    """A cgroup handle made when the process is attached, i.e. on the worker thread
+    of :func:`attach_soon`: making a group is a mkdir and a few writes in cgroupfs,
+    about half a millisecond that every cold start would otherwise wait for.  Until
+    then the environment's process runs unlimited, as it does until any attach."""
+
+    def __init__(self, create: Callable[[], LimitHandle]) -> None:
+        self._create = create
+        self._handle: LimitHandle | None = None
+        self._released = False
+        self._lock = threading.Lock()  # attach (worker thread) against release (loop)
+
+    def private_env(self) -> dict[str, str]:
+        return {}
+
+    def attach(self, pid: int) -> None:
+        with self._lock:
+            if self._released:
+                return
+            if self._handle is None:
+                self._handle = self._create()
+            self._handle.attach(pid)
+
+    def oom_killed(self) -> bool:
+        handle = self._handle
+        return handle is not None and handle.oom_killed()
+
+    def kill_all(self) -> None:
+        handle = self._handle
+        if handle is not None:
+            handle.kill_all()
+
+    def release(self) -> None:
+        with self._lock:
+            self._released = True
+            if self._handle is not None:
+                self._handle.release()
 
 
 class _RlimitHandle:
@@ -268,6 +309,10 @@ class CgroupV1Limiter:
                 self.cpu_base = None
 
     def for_environment(self, env_id: str, memory_mb: int) -> LimitHandle:
+        return _DeferredHandle(partial(self.create, env_id, memory_mb))
+
+    def create(self, env_id: str, memory_mb: int) -> LimitHandle:
+        """Make the environment's groups now (:meth:`for_environment` defers this)."""
         mem = self.memory_base / env_id
         mem.mkdir()
         limit = str(memory_mb * _MIB)
@@ -354,6 +399,10 @@ class CgroupV2Limiter:
         self.cpu_mode = cpu_mode
 
     def for_environment(self, env_id: str, memory_mb: int) -> LimitHandle:
+        return _DeferredHandle(partial(self.create, env_id, memory_mb))
+
+    def create(self, env_id: str, memory_mb: int) -> LimitHandle:
+        """Make the environment's group now (:meth:`for_environment` defers this)."""
         path = self.base / env_id
         path.mkdir()
         _write(path / "memory.max", str(memory_mb * _MIB))
@@ -383,9 +432,8 @@ def make_limiter(memory: MemoryLimiter, cpu: CpuLimiter) -> Limiter:
     errors: list[str] = []
     for kind in (CgroupV2Limiter, CgroupV1Limiter):
         try:
-            limiter: Limiter = kind(cpu)
-            probe = limiter.for_environment("probe", 128)
-            probe.release()
+            limiter = kind(cpu)
+            limiter.create("probe", 128).release()
             return limiter
         except (OSError, StopIteration) as exc:
             errors.append(f"{kind.mechanism}: {exc}")

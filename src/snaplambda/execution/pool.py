@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from .keepalive import prewarm_plan
 from .limits import Limiter
 from .runtimes import Interpreter, RuntimeResolver
 from .scheduler import ConcurrencyState, KeepAlivePolicy
+from .scratch import ScratchDirs
 from .spawn import EnvironmentSpec, Spawner
 from .usage import Usage
 
@@ -80,6 +80,7 @@ class EnvironmentPool:
         """Set by the platform: provisioned environments, taken before on-demand ones."""
         self.keep_alive = keep_alive
         self._sink = log_sink
+        self.scratch = ScratchDirs(config.scratch_dir)
         self.extra_env: dict[str, str] = {}
         """Variables every environment gets (the X-Ray daemon address)."""
         self.concurrency = ConcurrencyState(limit=config.max_concurrency)
@@ -170,9 +171,7 @@ class EnvironmentPool:
     ) -> EnvironmentSpec:
         """The spec of a new environment of ``cfg`` (a fresh id and scratch dir)."""
         interpreter = await self._resolve(cfg.runtime)
-        env_id = uuid.uuid4().hex
-        scratch = self.config.scratch_dir / env_id
-        scratch.mkdir(parents=True, exist_ok=True)
+        env_id, scratch = self.scratch.take()
         spec = EnvironmentSpec(
             env_id=env_id,
             config=cfg,
@@ -224,7 +223,11 @@ class EnvironmentPool:
     """Start and initialize one environment (the provisioned fleet's fill)."""
 
     async def _resolve(self, runtime: str) -> Interpreter:
-        # The first resolution runs the interpreter once: keep that off the loop.
+        # The first resolution runs the interpreter once: keep that off the loop.  Later
+        # ones are a lookup; a thread hop would add about a millisecond to a cold start.
+        cached = self.resolver.cached(runtime)
+        if cached is not None:
+            return cached
         return await asyncio.to_thread(self.resolver.resolve, runtime)
 
     # -- keep-alive and retirement ---------------------------------------------
@@ -348,6 +351,7 @@ class EnvironmentPool:
         envs = list(self._envs.values())
         self._envs.clear()
         await asyncio.gather(*(env.shutdown() for env in envs), return_exceptions=True)
+        self.scratch.close()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         self.limiter.close()

@@ -111,6 +111,10 @@ class RuntimeResolver:
         places.append(f"{root}/versions/3.{match.group(2) if match else '?'}.*/bin/{exe}")
         return places
 
+    def cached(self, runtime: str) -> Interpreter | None:
+        """The interpreter :meth:`resolve` found for ``runtime`` before, if any."""
+        return self._cache.get(runtime)
+
     def resolve(self, runtime: str) -> Interpreter:
         """The interpreter for ``runtime``, or :class:`RuntimeUnavailable` saying where
         it looked."""

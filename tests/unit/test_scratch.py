@@ -1,0 +1,35 @@
+"""Ready-made scratch directories: fresh, distinct, refilled off the loop, and the
+spares removed at close."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from snaplambda.execution.scratch import ScratchDirs
+
+
+def test_take_without_a_loop_makes_one(tmp_path: Path) -> None:
+    dirs = ScratchDirs(tmp_path / "scratch")
+    env_id, path = dirs.take()
+    assert path == tmp_path / "scratch" / env_id and path.is_dir()
+    assert list(path.iterdir()) == []
+
+
+def test_spares_are_made_ahead_and_removed_at_close(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        dirs = ScratchDirs(tmp_path, spare=2)
+        taken = [dirs.take()]
+        for _ in range(200):  # the refill runs later, on a worker thread
+            await asyncio.sleep(0.01)
+            if len(list(tmp_path.iterdir())) == 3:
+                break
+        assert len(list(tmp_path.iterdir())) == 3  # the one taken and two spares
+        taken += [dirs.take(), dirs.take(), dirs.take()]
+        assert len({env_id for env_id, _ in taken}) == 4
+        assert all(path.is_dir() for _, path in taken)
+        await asyncio.sleep(0.6)  # past the refill delay, and the refill
+        dirs.close()
+        assert sorted(tmp_path.iterdir()) == sorted(path for _, path in taken)
+
+    asyncio.run(scenario())
