@@ -50,6 +50,19 @@ def children(ppid: int) -> list[int]:
     return sorted(found)
 
 
+def session_leaders(ppid: int) -> list[int]:
+    """Children of ``ppid`` that lead their own session: of a SnapStart holder, the
+    restored environments (each calls ``setsid``), not the spare copy it keeps
+    forked ahead, which stays in the holder's session until it is given one."""
+    leaders = []
+    for pid in children(ppid):
+        fields = stat_fields(pid)
+        # fields[3] is the session id.
+        if fields and fields[3] == str(pid):
+            leaders.append(pid)
+    return leaders
+
+
 def function_name(pid: int) -> str | None:
     """The Lambda function a process serves, from its environment."""
     try:

@@ -195,7 +195,7 @@ def _scale_out(
     finally:
         for c in conns:
             c.close()
-    restored = procs.children(holder)
+    restored = procs.session_leaders(holder)
     pss = [procs.memory(pid).pss_kb for pid in restored]
     return len(restored), _mb(sum(pss) / len(pss))
 
@@ -223,7 +223,7 @@ def _restores(
     restores, restore_durations = [], []
     restore_invoke(conn, qualified, event)  # discarded: nothing to kill yet
     for _ in range(iterations):
-        restored = procs.children(holder)
+        restored = procs.session_leaders(holder)
         if len(restored) != 1:
             raise ColdStartMissed(f"{qualified}: expected one restored env, found {restored}")
         before = environment_count()
@@ -236,7 +236,7 @@ def _restores(
         fork_floor(interpreter, package, event, iterations, "primed" if primed else "preload")
     )
     unpreloaded = None if primed else summarize(fork_floor(interpreter, package, event, iterations))
-    (restored_pid,) = procs.children(holder)
+    (restored_pid,) = procs.session_leaders(holder)
     restored_mem, holder_mem = procs.memory(restored_pid), procs.memory(holder)
     scaled_envs, scaled_pss = _scale_out(connect, holder, qualified, event)
     restore_s = summarize(restores)

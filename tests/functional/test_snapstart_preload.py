@@ -2,10 +2,12 @@
 restored environment imports only on its first request are imported into the
 snapshot, so the next restore has them before its handler runs; a module that starts
 a thread when imported is refused and the snapshot rebuilt without it; the setting
-turns it off."""
+turns it off.  Restores are served by the spare copy the holder forks ahead, which
+copies the pages a first request writes once the holder has learned them."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -130,3 +132,26 @@ def test_preload_can_be_turned_off(tmp_path: Path) -> None:
         assert holder_lines(srv, "ssp-off", "SnapStart preload") == []
     finally:
         srv.stop()
+
+
+def spares_of(server: Server, function: str) -> list[int]:
+    holders = server.health()["snapshots"]["holders"]
+    return [pid for h in holders if h["function"] == function for pid in h["sparePids"]]
+
+
+def test_restores_take_the_spare_forked_ahead_and_learn_pages(server: Server, lam: Any) -> None:
+    version = publish(lam, "ssp-spare")
+    qualified = f"ssp-spare:{version}"
+    invoke(lam, qualified)  # imports lazy_mod: preloaded, so pages are learned later
+    restore_again(lam, qualified)  # its first request's pages are learned
+    deadline = time.monotonic() + 10
+    while not spares_of(server, "ssp-spare") and time.monotonic() < deadline:
+        time.sleep(0.02)
+    spares = spares_of(server, "ssp-spare")
+    assert len(spares) == 1, server.health()["snapshots"]
+
+    later = restore_again(lam, qualified)  # served by the spare, given its environment
+    assert later["pid"] == spares[0]
+    assert later["had"] == ["lazy_mod"]
+    lines = holder_lines(server, "ssp-spare", "SnapStart prefault")
+    assert len(lines) == 1 and "page(s)" in lines[0], lines

@@ -218,3 +218,31 @@ def test_snapstart_preload_flag_from_environ() -> None:
     assert from_environ({"SNAPLAMBDA_SNAPSTART_PRELOAD": "on"}).snapstart_preload is True
     with pytest.raises(ValueError, match="SNAPLAMBDA_SNAPSTART_PRELOAD='maybe'"):
         from_environ({"SNAPLAMBDA_SNAPSTART_PRELOAD": "maybe"})
+
+
+def test_written_ranges_cover_what_a_forked_copy_wrote() -> None:
+    import ctypes
+    import json
+    import os
+
+    buffer = bytearray(64 * 1024)
+    start = ctypes.addressof((ctypes.c_char * len(buffer)).from_buffer(buffer))
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through the pipe
+        try:
+            buffer[:] = b"x" * len(buffer)  # copies every page of it
+            os.write(write_end, json.dumps(snapshot.written_ranges()).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    data = b""
+    while chunk := os.read(read_end, 1 << 16):
+        data += chunk
+    os.close(read_end)
+    os.waitpid(pid, 0)
+    ranges = json.loads(data)
+    page = os.sysconf("SC_PAGE_SIZE")
+    first, last = -(-start // page) * page, (start + len(buffer)) // page * page
+    assert any(lo <= first and last <= hi for lo, hi in ranges), (first, last, ranges[:5])
+    assert len(ranges) <= snapshot.MAX_PAGE_RANGES

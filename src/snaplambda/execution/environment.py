@@ -561,6 +561,9 @@ class Environment:
             imported = reply.get("imported")
             if imported and self._spawned.on_imports is not None:
                 self._spawned.on_imports([str(name) for name in imported])
+            pages = reply.get("pages")
+            if pages and self._spawned.on_pages is not None:
+                self._spawned.on_pages(pages)
             if reply.get("dropped_body", len(body)) > SYNC_PAYLOAD_MAX_BYTES:
                 error = {
                     "errorMessage": "Response payload size exceeded maximum allowed payload "

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import mmap
 import os
 import signal
 import socket
 import time
+from array import array
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -97,6 +99,8 @@ PreloadListener = Callable[[list[str], list[str]], None]
 
 #: A preload frame stays well inside an idle socket's buffer (it is sent unawaited).
 _PRELOAD_MAX_BYTES = 32 * 1024
+#: Address ranges per ``pages`` frame (16 KiB), as the runtime caps them.
+_MAX_RANGES = 1024
 
 
 class SnapshotHolder:
@@ -150,6 +154,25 @@ class SnapshotHolder:
         with contextlib.suppress(OSError):  # a dead holder is noticed by _read
             if self._control.send(frame) != len(frame):
                 self.env.kill()  # a cut frame would garble the channel: rebuild instead
+
+    def prefault(self, ranges: list[list[int]]) -> None:
+        """Tell the holder which pages a restored environment's first request wrote
+        (beyond Lambda): each spare copy it forks ahead copies them while it waits."""
+        if not self.alive:
+            return
+        try:
+            flat = array("Q", (int(v) for r in ranges[:_MAX_RANGES] for v in r[:2]))
+        except (TypeError, ValueError, OverflowError):
+            return  # not two addresses per range: ignore what the function sent
+        frame = encode({"t": "pages"}, flat.tobytes())
+        with contextlib.suppress(OSError):  # a dead holder is noticed by _read
+            if self._control.send(frame) != len(frame):
+                self.env.kill()  # a cut frame would garble the channel: rebuild instead
+        pages = sum(flat[i + 1] - flat[i] for i in range(0, len(flat) - 1, 2)) // mmap.PAGESIZE
+        self.env.log(
+            f"[snaplambda] SnapStart prefault: {pages} page(s) in {len(flat) // 2} range(s) "
+            "that a restored environment's first request wrote are copied ahead from now"
+        )
 
     def _preloaded(self, header: dict[str, Any]) -> None:
         loaded = [str(m) for m in header.get("loaded") or ()]
@@ -209,6 +232,9 @@ class RestoreSpawner:
         self.holder = holder
         self.on_imports = on_imports
         """Told what each restored environment imports after its restore."""
+        self.on_pages = holder.prefault if on_imports is not None else None
+        """Told what a restored environment's first request wrote (learning is on
+        when ``on_imports`` is: both are SnapStart preload)."""
 
     def spawn(
         self, spec: EnvironmentSpec, limit: LimitHandle, loop: asyncio.AbstractEventLoop
@@ -232,4 +258,13 @@ class RestoreSpawner:
             os.close(err_w)
         for fd in (out_r, err_r):
             os.set_blocking(fd, False)
-        return Spawned(process, parent, out_r, err_r, t_begin, time.monotonic_ns(), self.on_imports)
+        return Spawned(
+            process,
+            parent,
+            out_r,
+            err_r,
+            t_begin,
+            time.monotonic_ns(),
+            self.on_imports,
+            self.on_pages,
+        )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -81,6 +82,26 @@ def process_memory_kb(pid: int) -> tuple[int, int] | None:
 def _matches(key: Key, name: str, version: str | None) -> bool:
     """Whether ``key`` is ``name:version`` (any version of ``name`` if None)."""
     return key[0] == name and version in (None, key[1])
+
+
+def spare_pids(holder_pid: int) -> list[int]:
+    """The spare copies a holder keeps forked ahead: its children that are still in
+    its session (restored environments call ``setsid``)."""
+    spares = []
+    with contextlib.suppress(OSError):
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"{entry.path}/stat") as stat:
+                    fields = stat.read().rpartition(")")[2].split()
+            except OSError:
+                continue
+            # fields: state, ppid, pgrp, session, ...
+            pid = int(entry.name)
+            if fields[1] == str(holder_pid) and fields[0] != "Z" and fields[3] != str(pid):
+                spares.append(pid)
+    return spares
 
 
 def uses_snapshot(cfg: FunctionConfig) -> bool:
@@ -258,6 +279,8 @@ class SnapshotManager:
         for info in self.holders():
             rss_pss = process_memory_kb(info.pid)
             rss_kb, pss_kb = rss_pss if rss_pss is not None else (0, 0)
+            spares = spare_pids(info.pid)
+            spare_kb = [process_memory_kb(pid) for pid in spares]
             rows.append(
                 {
                     "function": info.function,
@@ -265,12 +288,14 @@ class SnapshotManager:
                     "pid": info.pid,
                     "rssMB": round(rss_kb / 1024, 1),
                     "pssMB": round(pss_kb / 1024, 1),
+                    "sparePids": spares,
+                    "sparePssMB": round(sum(m[1] for m in spare_kb if m) / 1024, 1),
                 }
             )
         return {
             "count": len(rows),
             "rssMB": round(sum(r["rssMB"] for r in rows), 1),
-            "pssMB": round(sum(r["pssMB"] for r in rows), 1),
+            "pssMB": round(sum(r["pssMB"] + r["sparePssMB"] for r in rows), 1),
             "holders": rows,
         }
 

@@ -104,6 +104,8 @@ class Spawned:
     t_created_ns: int
     on_imports: Callable[[list[str]], None] | None = None
     """Told the modules a restored environment imported after its snapshot."""
+    on_pages: Callable[[list[list[int]]], None] | None = None
+    """Told the address ranges a restored environment's first request wrote."""
 
 
 class Spawner(Protocol):

@@ -222,6 +222,7 @@ class Runtime:
         handler: Handler,
         rlimit_mode: bool,
         known_modules: set[str] | None = None,
+        learn_pages: bool = False,
     ) -> None:
         self.sock = sock
         self.handler = handler
@@ -231,6 +232,9 @@ class Runtime:
         """Restored from a snapshot: the modules it had, plus those already reported
         (see ``preload`` in :mod:`.snapshot`); None otherwise."""
         self._known_count = len(sys.modules)
+        self._learn_pages = learn_pages
+        """Restored from a snapshot that has not learned which pages a first request
+        writes: report them with the first result (see ``_prefault`` in .snapshot)."""
 
     def _new_imports(self) -> list[str]:
         """Modules imported since the snapshot and not reported yet, in import order
@@ -302,6 +306,12 @@ class Runtime:
         imported = self._new_imports()
         if imported:
             reply["imported"] = imported
+        if self._learn_pages:
+            self._learn_pages = False
+            if not imported:  # else preload changes what a first request writes
+                from .snapshot import written_ranges
+
+                reply["pages"] = written_ranges()
         self.sock.sendall(encode(reply, payload))
         if fatal:
             os._exit(1)
@@ -349,13 +359,14 @@ def main() -> None:
     head["t_done_ns"] = time.monotonic_ns()
     head["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     known: set[str] | None = None
+    learn = False
     if private.get("_SNAPLAMBDA_SNAPSHOT"):
         from .snapshot import hold  # returns only in an environment restored from it
 
-        sock, known = hold(sock, head, int(private["_SNAPLAMBDA_CONTROL_FD"]))
+        sock, known, learn = hold(sock, head, int(private["_SNAPLAMBDA_CONTROL_FD"]))
     else:
         sock.sendall(encode(head))
-    Runtime(sock, handler, rlimit_mode=bool(rlimit), known_modules=known).serve()
+    Runtime(sock, handler, rlimit_mode=bool(rlimit), known_modules=known, learn_pages=learn).serve()
 
 
 if __name__ == "__main__":
