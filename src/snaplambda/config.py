@@ -62,8 +62,9 @@ class Config:
     #: (its holder stopped) and rebuilt on the next cold start: 14 days, as on Lambda.
     snapshot_ttl_s: float = 14 * 24 * 3600.0
     #: Beyond Lambda: modules that restored environments import only after their
-    #: restore (lazily, on a first request) are imported into the snapshot, so later
-    #: restores have them already.
+    #: restore (lazily, on a first request) are imported into the snapshot, and the
+    #: pages a first request writes are copied ahead in the spare, so later restores
+    #: have both already.
     snapstart_preload: bool = True
     #: How often Application Auto Scaling evaluates scheduled actions and
     #: target-tracking policies of provisioned concurrency (smaller in tests).
