@@ -145,6 +145,7 @@ def hold(
     # cyclic collector from walking those objects in the copies: each visit writes
     # their headers and so copies the page, which would make a restore's memory grow
     # towards a fresh environment's.
+    _load_madvise()
     _note_modules()
     gc.collect()
     gc.freeze()
@@ -378,19 +379,32 @@ def written_ranges() -> list[list[int]]:
     return ranges
 
 
-def _take_pages(body: bytes) -> None:
-    """The holder learns which pages restored copies write early: ``body`` is pairs
-    of native unsigned 64-bit integers (start, end)."""
-    global _pages, _madvise
+def _load_madvise() -> None:
+    """Bind ``madvise`` before the snapshot is frozen: loading ``ctypes`` later would
+    fill free slots of the holder's heap, and restored copies would then place their
+    first request's objects on other pages than the copy that reported them."""
+    global _madvise
     try:
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
         libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
         _madvise = libc.madvise
+    except (ImportError, OSError, AttributeError):
+        _madvise = None
+
+
+def _take_pages(body: bytes) -> None:
+    """The holder learns which pages restored copies write early: ``body`` is pairs
+    of native unsigned 64-bit integers (start, end)."""
+    global _pages
+    if _madvise is None:
+        _pages = []
+        return
+    try:
         flat = memoryview(body).cast("Q")
         _pages = [(flat[i], flat[i + 1]) for i in range(0, len(flat) - 1, 2)]
-    except (OSError, AttributeError, TypeError, ValueError):
+    except (TypeError, ValueError):
         _pages = []
 
 
@@ -400,8 +414,8 @@ def _prefault() -> None:
     contents stay as they are; the memory is what the environment would use anyway."""
     global _pages
     for lo, hi in _pages or ():
-        if _madvise(lo, hi - lo, _MADV_POPULATE_WRITE) != 0 and _pages is not None:
-            import ctypes
+        if _madvise(lo, hi - lo, _MADV_POPULATE_WRITE) != 0:
+            import ctypes  # loaded already, by _load_madvise
 
             if ctypes.get_errno() == 22:  # EINVAL: this kernel cannot; stop trying
                 _pages = []
