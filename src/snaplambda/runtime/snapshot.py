@@ -348,35 +348,75 @@ def written_ranges() -> list[list[int]]:
     """Address ranges of this copy's own pages in its writable private mappings: in a
     restored copy, what it has written since the fork (each such write copied a page
     shared with the holder).  Read from ``/proc/self/pagemap`` (present and
-    exclusively mapped); [] where that is not readable."""
-    ranges: list[list[int]] = []
-    budget = _MAX_PAGES_READ
+    exclusively mapped); [] where that is not readable.
+
+    Every buffer is a fresh anonymous mapping, which no spare has: reading into
+    Python objects would write to heap pages the environment itself never needed,
+    and every later spare would copy those pages too."""
+    import mmap
+
+    found = mmap.mmap(-1, MAX_PAGE_RANGES * 2 * 8 + _PAGE)  # (start, end) pairs, u64
+    pairs = memoryview(found).cast("Q")
+    count = 0
     try:
-        with open("/proc/self/maps") as maps_file:
-            maps = maps_file.read().splitlines()
-        with open("/proc/self/pagemap", "rb") as pagemap:
-            for line in maps:
-                fields = line.split()
-                if len(fields) < 2 or not fields[1].startswith("rw") or fields[1][3] != "p":
-                    continue
-                lo, hi = (int(x, 16) for x in fields[0].split("-"))
-                if (hi - lo) // _PAGE > budget:
-                    continue  # a large reservation, not the heap
-                budget -= (hi - lo) // _PAGE
-                pagemap.seek(lo // _PAGE * 8)
-                entries = memoryview(pagemap.read((hi - lo) // _PAGE * 8)).cast("Q")
-                for i, entry in enumerate(entries):
-                    if entry >> 63 and entry >> 56 & 1:  # present, mapped only here
-                        start = lo + i * _PAGE
-                        if ranges and ranges[-1][1] == start:
-                            ranges[-1][1] = start + _PAGE
-                        else:
-                            ranges.append([start, start + _PAGE])
+        maps, size = _read_proc("/proc/self/maps")
+        chunk = mmap.mmap(-1, 1 << 20)  # pagemap entries of up to 128 Ki pages at a time
+        entries_all = memoryview(chunk).cast("Q")
+        budget = _MAX_PAGES_READ
+        fd = os.open("/proc/self/pagemap", os.O_RDONLY)
+        try:
+            pos = 0
+            while pos < size and count < MAX_PAGE_RANGES:
+                eol = maps.find(b"\n", pos, size)
+                eol = size if eol < 0 else eol
+                dash, space = maps.find(b"-", pos, eol), maps.find(b" ", pos, eol)
+                perms = maps[space + 1 : space + 5] if 0 <= dash < space else b""
+                if perms[:2] == b"rw" and perms[3:4] == b"p":
+                    lo, hi = int(maps[pos:dash], 16), int(maps[dash + 1 : space], 16)
+                    pages = (hi - lo) // _PAGE
+                    if pages <= budget:  # a larger one is a reservation, not the heap
+                        budget -= pages
+                        done = 0
+                        while done < pages and count < MAX_PAGE_RANGES:
+                            n = min(pages - done, len(entries_all))
+                            got = os.preadv(fd, [chunk], (lo // _PAGE + done) * 8) // 8
+                            entries = entries_all[: min(n, got)]
+                            for i, entry in enumerate(entries):
+                                if entry >> 63 and entry >> 56 & 1:  # present, only here
+                                    start = lo + (done + i) * _PAGE
+                                    if count and pairs[2 * count - 1] == start:
+                                        pairs[2 * count - 1] = start + _PAGE
+                                    elif count < MAX_PAGE_RANGES:
+                                        pairs[2 * count] = start
+                                        pairs[2 * count + 1] = start + _PAGE
+                                        count += 1
+                            if got < n:
+                                break
+                            done += n
+                pos = eol + 1
+        finally:
+            os.close(fd)
     except (OSError, ValueError):
         return []
-    if len(ranges) > MAX_PAGE_RANGES:  # keep the largest
-        ranges = sorted(sorted(ranges, key=lambda r: r[0] - r[1])[:MAX_PAGE_RANGES])
-    return ranges
+    return [[pairs[2 * i], pairs[2 * i + 1]] for i in range(count)]
+
+
+def _read_proc(path: str) -> tuple[Any, int]:
+    """A ``/proc`` file read whole into a fresh anonymous mapping: (buffer, size)."""
+    import mmap
+
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        buffer = mmap.mmap(-1, 1 << 20)
+        size = 0
+        while size < len(buffer):
+            got = os.readv(fd, [memoryview(buffer)[size:]])
+            if not got:
+                break
+            size += got
+        return buffer, size
+    finally:
+        os.close(fd)
 
 
 def _load_madvise() -> None:
@@ -384,6 +424,8 @@ def _load_madvise() -> None:
     fill free slots of the holder's heap, and restored copies would then place their
     first request's objects on other pages than the copy that reported them."""
     global _madvise
+    import mmap  # noqa: F401  # for written_ranges, loaded before the freeze likewise
+
     try:
         import ctypes
 
