@@ -134,7 +134,10 @@ def _snapstart(result: SuiteResult) -> list[str]:
             f"{r.ratio_restore_floor_p50:.2f}x; restored env PSS {r.restored_pss_mb:.1f} MB "
             f"(RSS {r.restored_rss_mb:.1f}, USS {r.restored_uss_mb:.1f}); holder PSS {r.holder_pss_mb:.1f} MB "
             f"(RSS {r.holder_rss_mb:.1f}); {r.scaled_envs} restored envs after "
-            f"{SCALE_OUT} requests at once: PSS {r.scaled_pss_mb:.1f} MB each"
+            f"{SCALE_OUT} requests at once: PSS {r.scaled_pss_mb:.1f} MB each; the first "
+            f"restores, while the snapshot learns: "
+            + ", ".join(f"{ms:.1f}" for ms in r.learning_ms)
+            + " ms"
         )
     return lines
 

@@ -82,12 +82,24 @@ def holder_lines(server: Server, function: str, text: str) -> list[str]:
     return [e["message"] for e in events if text in e["message"]]
 
 
+def wait_for_line(server: Server, function: str, text: str) -> list[str]:
+    """The holder preloads once it is idle, and says so in its log stream."""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        lines = holder_lines(server, function, text)
+        if lines:
+            return lines
+        time.sleep(0.05)
+    raise AssertionError(f"no {text!r} line in {function}'s log")
+
+
 def test_late_imports_are_preloaded_into_the_snapshot(server: Server, lam: Any) -> None:
     version = publish(lam, "ssp-learn")
     qualified = f"ssp-learn:{version}"
     first = invoke(lam, qualified)["Body"]
     assert first["had"] == []  # nothing to learn from yet: imported in the environment
     assert first["lazy_pid"] == first["pid"]
+    wait_for_line(server, "ssp-learn", "SnapStart preload:")
 
     later = restore_again(lam, qualified)
     assert later["pid"] != first["pid"]
@@ -108,10 +120,10 @@ def test_import_that_starts_a_thread_rebuilds_the_snapshot_without_it(
 
     # The holder imported both, found 'lazy-worker' running and exited; the next
     # cold start builds a new snapshot (without them) and restores from it.
+    lines = wait_for_line(server, "ssp-threads", "SnapStart preload refused")
+    assert "'lazy-worker'" in lines[0], lines
     later = restore_again(lam, qualified)
     assert later["had"] == []
-    lines = holder_lines(server, "ssp-threads", "SnapStart preload refused")
-    assert lines and "'lazy-worker'" in lines[0], lines
     assert (
         lam.get_function_configuration(FunctionName="ssp-threads", Qualifier=version)["State"]
         == "Active"
@@ -143,7 +155,9 @@ def test_restores_take_the_spare_forked_ahead_and_learn_pages(server: Server, la
     version = publish(lam, "ssp-spare")
     qualified = f"ssp-spare:{version}"
     invoke(lam, qualified)  # imports lazy_mod: preloaded, so pages are learned later
+    wait_for_line(server, "ssp-spare", "SnapStart preload:")
     restore_again(lam, qualified)  # its first request's pages are learned
+    wait_for_line(server, "ssp-spare", "SnapStart prefault:")
     deadline = time.monotonic() + 10
     while not spares_of(server, "ssp-spare") and time.monotonic() < deadline:
         time.sleep(0.02)

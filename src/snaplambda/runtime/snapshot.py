@@ -29,8 +29,13 @@ Child -> platform:  ``restored`` header as ``init``; body: error JSON when not o
 ``preload`` (beyond Lambda) imports into the holder the modules that restored
 environments imported only after the snapshot, typically on their first request
 (AnyIO's asyncio backend under FastAPI, for one): every later restore has them
-already.  A holder that a preload left with other threads reports them and exits,
-since it could no longer fork safely; the platform then builds a new snapshot.
+already.  The holder imports them once it has been idle for a moment, so a restore
+asked for meanwhile does not wait.  A holder that a preload left with other threads
+reports them and exits, since it could no longer fork safely; the platform then
+builds a new snapshot.
+
+``pages`` (beyond Lambda) are what one restored copy's first request wrote; each
+spare copies them while it waits (see ``_prefault``).
 """
 
 from __future__ import annotations
@@ -158,9 +163,17 @@ def hold(
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     spare: _Spare | None = None
+    to_import: list[str] = []  # asked by preload, imported once the holder is idle
     while True:
-        timeout = None if spare is not None else SPARE_DELAY_S
+        timeout = None if spare is not None and not to_import else SPARE_DELAY_S
         ready, _, _ = select.select([sock.fileno(), wake_r], [], [], timeout)
+        if not ready and to_import:  # idle: a restore asked for meanwhile did not wait
+            if spare is not None:  # it lacks what is about to be imported
+                spare.drop()
+                spare = None
+            _preload_frame(sock, to_import)
+            to_import = []
+            continue
         if not ready:  # idle: fork the next restore's copy now, ahead of need
             made = _fork_spare(wake_r, wake_w)
             if isinstance(made, _Spare):
@@ -177,16 +190,18 @@ def hold(
             header, body, fds = _recv_frame(sock)
         except (ChannelClosed, ConnectionError):
             os._exit(0)
-        if header.get("t") in ("preload", "pages"):
+        if header.get("t") == "preload":
             for fd in fds:
                 os.close(fd)
-            if spare is not None:  # made before what this frame changes
+            to_import += [str(m) for m in header.get("modules") or ()]
+            continue
+        if header.get("t") == "pages":
+            for fd in fds:
+                os.close(fd)
+            if spare is not None:  # it has not copied these pages
                 spare.drop()
                 spare = None
-            if header["t"] == "preload":
-                _preload_frame(sock, [str(m) for m in header.get("modules") or ()])
-            else:
-                _take_pages(body)
+            _take_pages(body)
             continue
         if header.get("t") != "restore" or len(fds) != 3:
             for fd in fds:
@@ -332,6 +347,8 @@ _MADV_POPULATE_WRITE = 23  # Linux 5.14+: fault pages in writable, as writing th
 MAX_PAGE_RANGES = 1024
 #: At most this much address space is looked at (8 MiB of ``pagemap``).
 _MAX_PAGES_READ = 1 << 20
+#: ``pagemap`` bits of a page that is present (63) and mapped only here (56).
+_MINE = 1 << 63 | 1 << 56
 
 _pages: list[tuple[int, int]] | None = None
 """Address ranges that restored copies write early (learned from one's first request),
@@ -379,17 +396,19 @@ def written_ranges() -> list[list[int]]:
                         done = 0
                         while done < pages and count < MAX_PAGE_RANGES:
                             n = min(pages - done, len(entries_all))
-                            got = os.preadv(fd, [chunk], (lo // _PAGE + done) * 8) // 8
+                            window = memoryview(chunk)[: n * 8]
+                            got = os.preadv(fd, [window], (lo // _PAGE + done) * 8) // 8
+                            window.release()
                             entries = entries_all[: min(n, got)]
-                            for i, entry in enumerate(entries):
-                                if entry >> 63 and entry >> 56 & 1:  # present, only here
-                                    start = lo + (done + i) * _PAGE
-                                    if count and pairs[2 * count - 1] == start:
-                                        pairs[2 * count - 1] = start + _PAGE
-                                    elif count < MAX_PAGE_RANGES:
-                                        pairs[2 * count] = start
-                                        pairs[2 * count + 1] = start + _PAGE
-                                        count += 1
+                            mine = [i for i, e in enumerate(entries) if e & _MINE == _MINE]
+                            for i in mine:
+                                start = lo + (done + i) * _PAGE
+                                if count and pairs[2 * count - 1] == start:
+                                    pairs[2 * count - 1] = start + _PAGE
+                                elif count < MAX_PAGE_RANGES:
+                                    pairs[2 * count] = start
+                                    pairs[2 * count + 1] = start + _PAGE
+                                    count += 1
                             if got < n:
                                 break
                             done += n
