@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 import threading
 import types
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -228,7 +229,9 @@ def test_written_ranges_cover_what_a_forked_copy_wrote() -> None:
     buffer = bytearray(64 * 1024)
     start = ctypes.addressof((ctypes.c_char * len(buffer)).from_buffer(buffer))
     read_end, write_end = os.pipe()
-    pid = os.fork()
+    with warnings.catch_warnings():  # 3.12+ warns about forking with threads alive
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
     if pid == 0:  # pragma: no cover - the child reports through the pipe
         try:
             buffer[:] = b"x" * len(buffer)  # copies every page of it
