@@ -10,15 +10,13 @@ a size cap (the oldest events of any group go first).
 from __future__ import annotations
 
 import contextlib
-import queue
 import sqlite3
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from ..sqlite import connect
 from .writer import QueuedWriter
 
 _SCHEMA = """
@@ -45,12 +43,6 @@ RETENTION_DAYS = (
 
 #: How often the writer thread deletes events past their group's retention.
 RETENTION_CHECK_S = 60.0
-
-_BATCH = 2000
-
-#: The writer stores what was queued at most this long ago (``sync`` and a full
-#: batch wake it at once); waking on every event would take the GIL on every invoke.
-DRAIN_INTERVAL_S = 0.1
 
 #: Past the size cap, the oldest events are deleted down to this share of it.
 SIZE_TARGET = 0.9
@@ -79,28 +71,18 @@ class StreamInfo:
 class LogStore(QueuedWriter):
     """Append-only event store with a background writer."""
 
+    drain_interval_s = 0.1  # what `logs --follow` shows waits at most this long
+    batch_limit = 2000
+    housekeeping_s = RETENTION_CHECK_S
+
     def __init__(self, path: Path, max_bytes: int | None = None) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._path = path
+        self._open(path, _SCHEMA)
         self.max_bytes = max_bytes
         """Size cap of the database's used pages; past it the oldest events go."""
-        self._queue: queue.SimpleQueue[tuple[str, str, int, str] | threading.Event | str | None] = (
-            queue.SimpleQueue()
-        )
-        db = self._connect()
-        db.executescript(_SCHEMA)
-        db.close()
-        self._reader = self._connect()
-        self._reader_lock = threading.Lock()
-        self._wake = threading.Event()
         self.observers: list[Callable[[list[tuple[str, str, int, str]]], None]] = []
         """Called in the writer thread with each batch stored (group, stream, ts,
         message), e.g. to parse Embedded Metric Format lines off the invoke path."""
-        self._thread = threading.Thread(target=self._run, name="snaplambda-logs", daemon=True)
-        self._thread.start()
-
-    def _connect(self) -> sqlite3.Connection:
-        return connect(self._path)
+        self._start_writer("snaplambda-logs")
 
     def append(self, group: str, stream: str, timestamp_ms: int, message: str) -> None:
         """Queue one event; never blocks."""
@@ -156,38 +138,30 @@ class LogStore(QueuedWriter):
             deleted += db.execute("DELETE FROM events WHERE id < ?", (cut,)).rowcount
         return deleted
 
-    def _run(self) -> None:
-        db = self._connect()
-        stop = False
-        next_retention = 0.0
-        while not stop:
-            batch = self._drain(self._wake, DRAIN_INTERVAL_S, _BATCH)
-            items, markers, stop = batch if batch is not None else ([], [], False)
-            rows: list[tuple[str, str, int, str]] = []
-            for item in items:
-                if isinstance(item, str):  # "retention": a policy changed
-                    next_retention = 0.0
-                else:
-                    rows.append(item)
-            if rows:
-                now = int(time.time() * 1000)
-                db.execute("BEGIN")
-                db.executemany(
-                    "INSERT INTO events (grp, stream, ts, ingested, message) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    [(g, s, t, now, m) for g, s, t, m in rows],
-                )
-                db.execute("COMMIT")
-                self._enforce_size(db)
-                for observer in self.observers:
-                    with contextlib.suppress(Exception):  # never stops the log writer
-                        observer(rows)
-            if time.monotonic() >= next_retention:
-                self._enforce_retention(db, int(time.time() * 1000))
-                next_retention = time.monotonic() + RETENTION_CHECK_S
-            for marker in markers:
-                marker.set()
-        db.close()
+    def _store(self, db: sqlite3.Connection, items: list[Any]) -> bool:
+        retention = False  # a policy changed: enforce it now
+        rows: list[tuple[str, str, int, str]] = []
+        for item in items:
+            if isinstance(item, str):
+                retention = True
+            else:
+                rows.append(item)
+        if rows:
+            now = int(time.time() * 1000)
+            db.execute("BEGIN")
+            db.executemany(
+                "INSERT INTO events (grp, stream, ts, ingested, message) VALUES (?, ?, ?, ?, ?)",
+                [(g, s, t, now, m) for g, s, t, m in rows],
+            )
+            db.execute("COMMIT")
+            self._enforce_size(db)
+            for observer in self.observers:
+                with contextlib.suppress(Exception):  # never stops the log writer
+                    observer(rows)
+        return retention
+
+    def _housekeep(self, db: sqlite3.Connection) -> None:
+        self._enforce_retention(db, int(time.time() * 1000))
 
     def filter(
         self,

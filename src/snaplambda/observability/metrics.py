@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import math
-import queue
 import sqlite3
 import threading
 import time
@@ -28,7 +27,6 @@ from typing import Any
 
 import orjson
 
-from ..sqlite import connect
 from . import emf
 from .emf import Sample
 from .writer import QueuedWriter
@@ -37,9 +35,6 @@ NAMESPACE = "AWS/Lambda"
 
 #: Samples older than this are deleted (CloudWatch keeps 1-minute data 15 days).
 RETENTION_S = 15 * 86400
-
-#: How often the background thread drains its queue.
-DRAIN_INTERVAL_S = 0.25
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS samples (
@@ -147,26 +142,16 @@ def _dims_text(dims: tuple[tuple[str, str], ...]) -> str:
 class MetricsStore(QueuedWriter):
     """Samples in SQLite, fed through a queue by one background thread."""
 
+    batch_limit = 5000
+
     def __init__(self, path: Path, log_writer: LogWriter | None = None) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._path = path
+        self._open(path, _SCHEMA)
         self._log_writer = log_writer
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        db = self._connect()
-        db.executescript(_SCHEMA)
-        db.close()
-        self._reader = self._connect()
-        self._reader_lock = threading.Lock()
         self._totals_lock = threading.Lock()
         self.totals = Totals()
         self.inflight: dict[str, int] = {}
         """Invocations running now, per function (updated on the event loop)."""
-        self._wake = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="snaplambda-metrics", daemon=True)
-        self._thread.start()
-
-    def _connect(self) -> sqlite3.Connection:
-        return connect(self._path)
+        self._start_writer("snaplambda-metrics")
 
     # -- the hot path: queue puts only ------------------------------------------
 
@@ -297,45 +282,34 @@ class MetricsStore(QueuedWriter):
 
     # -- the thread -------------------------------------------------------------
 
-    def _run(self) -> None:
-        db = self._connect()
-        stop = False
-        next_cleanup = 0.0
-        while not stop:
-            batch = self._drain(self._wake, DRAIN_INTERVAL_S, 5000)
-            if batch is None:
-                continue
-            items, markers, stop = batch
-            samples: list[Sample] = []
-            for item in items:
-                try:
-                    samples.extend(self._expand(item))
-                except Exception as exc:  # never let one item stop the thread
-                    self._warn("", "", f"[snaplambda] WARNING metrics: {exc!r}")
-            if samples:
-                db.execute("BEGIN")
-                db.executemany(
-                    "INSERT INTO samples (ns, name, dims, ts, value, unit) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    [
-                        (
-                            s.namespace,
-                            s.name,
-                            _dims_text(s.dimensions),
-                            s.timestamp_ms,
-                            s.value,
-                            s.unit,
-                        )
-                        for s in samples
-                    ],
-                )
-                db.execute("COMMIT")
-            for marker in markers:
-                marker.set()
-            if time.monotonic() >= next_cleanup:
-                db.execute("DELETE FROM samples WHERE ts < ?", (_cutoff_ms(),))
-                next_cleanup = time.monotonic() + 600
-        db.close()
+    def _store(self, db: sqlite3.Connection, items: list[Any]) -> bool:
+        samples: list[Sample] = []
+        for item in items:
+            try:
+                samples.extend(self._expand(item))
+            except Exception as exc:  # never let one item stop the thread
+                self._warn("", "", f"[snaplambda] WARNING metrics: {exc!r}")
+        if samples:
+            db.execute("BEGIN")
+            db.executemany(
+                "INSERT INTO samples (ns, name, dims, ts, value, unit) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        s.namespace,
+                        s.name,
+                        _dims_text(s.dimensions),
+                        s.timestamp_ms,
+                        s.value,
+                        s.unit,
+                    )
+                    for s in samples
+                ],
+            )
+            db.execute("COMMIT")
+        return False
+
+    def _housekeep(self, db: sqlite3.Connection) -> None:
+        db.execute("DELETE FROM samples WHERE ts < ?", (_cutoff_ms(),))
 
     def _warn(self, group: str, stream: str, message: str) -> None:
         if self._log_writer is not None and group:

@@ -11,9 +11,7 @@ writes.  The function's SDK makes its segments children of the ``Parent`` id in
 from __future__ import annotations
 
 import contextlib
-import queue
 import sqlite3
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,15 +20,11 @@ from typing import Any
 
 import orjson
 
-from ..sqlite import connect
 from .tracing import random_hex
 from .writer import QueuedWriter
 
 #: Segments older than this are deleted (X-Ray keeps traces 30 days).
 RETENTION_S = 30 * 86400
-
-#: How often the background thread drains its queue.
-DRAIN_INTERVAL_S = 0.25
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS segments (
@@ -179,23 +173,11 @@ class TraceStore(QueuedWriter):
     """Segments in SQLite, written by one background thread."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._path = path
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        db = self._connect()
-        db.executescript(_SCHEMA)
-        db.close()
-        self._reader = self._connect()
-        self._reader_lock = threading.Lock()
-        self._wake = threading.Event()
+        self._open(path, _SCHEMA)
         self.observers: list[Callable[[list[dict[str, Any]]], None]] = []
         """Called in the writer thread with each batch of stored documents (e.g. the
         OTLP exporter's queue put)."""
-        self._thread = threading.Thread(target=self._run, name="snaplambda-traces", daemon=True)
-        self._thread.start()
-
-    def _connect(self) -> sqlite3.Connection:
-        return connect(self._path)
+        self._start_writer("snaplambda-traces")
 
     def put(self, doc: dict[str, Any]) -> None:
         """Queue one segment document; never blocks."""
@@ -206,40 +188,30 @@ class TraceStore(QueuedWriter):
         :func:`platform_segments`); they are built in the writer thread."""
         self._queue.put(args)
 
-    def _run(self) -> None:
-        db = self._connect()
-        stop = False
-        next_cleanup = 0.0
-        while not stop:
-            batch = self._drain(self._wake, DRAIN_INTERVAL_S, 1000)
-            if batch is None:
-                continue
-            items, markers, stop = batch
-            rows: list[tuple[Any, ...]] = []
-            stored: list[dict[str, Any]] = []
-            for item in items:
-                docs = platform_segments(*item) if isinstance(item, tuple) else [item]
-                for doc in docs:
-                    with contextlib.suppress(TypeError, ValueError, KeyError):
-                        rows.append(_row(doc))  # a malformed segment is skipped
-                        stored.append(doc)
-            if rows:
-                db.execute("BEGIN")
-                db.executemany(
-                    "INSERT INTO segments (trace_id, id, parent_id, name, start, end_time, doc) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    rows,
-                )
-                db.execute("COMMIT")
-                for observer in self.observers:
-                    with contextlib.suppress(Exception):  # never stops the writer
-                        observer(stored)
-            for marker in markers:
-                marker.set()
-            if time.monotonic() >= next_cleanup:
-                db.execute("DELETE FROM segments WHERE start < ?", (time.time() - RETENTION_S,))
-                next_cleanup = time.monotonic() + 600
-        db.close()
+    def _store(self, db: sqlite3.Connection, items: list[Any]) -> bool:
+        rows: list[tuple[Any, ...]] = []
+        stored: list[dict[str, Any]] = []
+        for item in items:
+            docs = platform_segments(*item) if isinstance(item, tuple) else [item]
+            for doc in docs:
+                with contextlib.suppress(TypeError, ValueError, KeyError):
+                    rows.append(_row(doc))  # a malformed segment is skipped
+                    stored.append(doc)
+        if rows:
+            db.execute("BEGIN")
+            db.executemany(
+                "INSERT INTO segments (trace_id, id, parent_id, name, start, end_time, doc) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            db.execute("COMMIT")
+            for observer in self.observers:
+                with contextlib.suppress(Exception):  # never stops the writer
+                    observer(stored)
+        return False
+
+    def _housekeep(self, db: sqlite3.Connection) -> None:
+        db.execute("DELETE FROM segments WHERE start < ?", (time.time() - RETENTION_S,))
 
     def segments(self, trace_id: str) -> list[dict[str, Any]]:
         """The stored documents of one trace (a segment sent twice, in progress then
