@@ -140,8 +140,12 @@ def test_preload_can_be_turned_off(tmp_path: Path) -> None:
         lam = srv.client()
         version = publish(lam, "ssp-off")
         invoke(lam, f"ssp-off:{version}")
+        # Long enough for an idle holder to have preloaded, were preload on (it does
+        # within 10 ms of going idle): the restore below would then have lazy_mod.
+        time.sleep(1.0)
         assert restore_again(lam, f"ssp-off:{version}")["had"] == []
         assert holder_lines(srv, "ssp-off", "SnapStart preload") == []
+        assert holder_lines(srv, "ssp-off", "SnapStart prefault") == []
     finally:
         srv.stop()
 

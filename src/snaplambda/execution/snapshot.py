@@ -138,9 +138,8 @@ class SnapshotHolder:
     def preload(self, modules: list[str]) -> None:
         """Ask the holder to import ``modules`` into the snapshot (beyond Lambda): they
         were imported by a restored environment after its restore, and each later
-        restore would import them again.  Names asked for before are skipped; frames
-        queue behind any restore already asked for, and restores asked for after wait
-        for the imports."""
+        restore would import them again.  Names asked for before are skipped; the
+        holder imports them once it is idle, so no restore waits for them."""
         new = [m for m in dict.fromkeys(modules) if m not in self._asked]
         if not new or not self.alive:
             return
@@ -151,9 +150,7 @@ class SnapshotHolder:
         if len(frame) > _PRELOAD_MAX_BYTES:
             return
         self._asked.update(new)
-        with contextlib.suppress(OSError):  # a dead holder is noticed by _read
-            if self._control.send(frame) != len(frame):
-                self.env.kill()  # a cut frame would garble the channel: rebuild instead
+        self._send(frame)
 
     def prefault(self, ranges: list[list[int]]) -> None:
         """Tell the holder which pages a restored environment's first request wrote
@@ -164,15 +161,19 @@ class SnapshotHolder:
             flat = array("Q", (int(v) for r in ranges[:_MAX_RANGES] for v in r[:2]))
         except (TypeError, ValueError, OverflowError):
             return  # not two addresses per range: ignore what the function sent
-        frame = encode({"t": "pages"}, flat.tobytes())
-        with contextlib.suppress(OSError):  # a dead holder is noticed by _read
-            if self._control.send(frame) != len(frame):
-                self.env.kill()  # a cut frame would garble the channel: rebuild instead
+        self._send(encode({"t": "pages"}, flat.tobytes()))
         pages = sum(flat[i + 1] - flat[i] for i in range(0, len(flat) - 1, 2)) // mmap.PAGESIZE
         self.env.log(
             f"[snaplambda] SnapStart prefault: {pages} page(s) in {len(flat) // 2} range(s) "
             "that a restored environment's first request wrote are copied ahead from now"
         )
+
+    def _send(self, frame: bytes) -> None:
+        """Send a frame no reply is awaited for (kept small enough for an idle socket's
+        buffer, so it goes whole)."""
+        with contextlib.suppress(OSError):  # a dead holder is noticed by _read
+            if self._control.send(frame) != len(frame):
+                self.env.kill()  # a cut frame would garble the channel: rebuild instead
 
     def _preloaded(self, header: dict[str, Any]) -> None:
         loaded = [str(m) for m in header.get("loaded") or ()]
@@ -226,15 +227,11 @@ class RestoreSpawner:
 
     name = "snapstart"
 
-    def __init__(
-        self, holder: SnapshotHolder, on_imports: Callable[[list[str]], None] | None = None
-    ) -> None:
+    def __init__(self, holder: SnapshotHolder, learn: bool = False) -> None:
         self.holder = holder
-        self.on_imports = on_imports
-        """Told what each restored environment imports after its restore."""
-        self.on_pages = holder.prefault if on_imports is not None else None
-        """Told what a restored environment's first request wrote (learning is on
-        when ``on_imports`` is: both are SnapStart preload)."""
+        self.learn = learn
+        """SnapStart preload: restored environments tell the holder what they imported
+        late and what their first request wrote."""
 
     def spawn(
         self, spec: EnvironmentSpec, limit: LimitHandle, loop: asyncio.AbstractEventLoop
@@ -265,6 +262,6 @@ class RestoreSpawner:
             err_r,
             t_begin,
             time.monotonic_ns(),
-            self.on_imports,
-            self.on_pages,
+            self.holder.preload if self.learn else None,
+            self.holder.prefault if self.learn else None,
         )

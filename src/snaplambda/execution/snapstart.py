@@ -237,14 +237,7 @@ class SnapshotManager:
                 f"in the following state: Failed (SnapStart snapshot of version {cfg.version}"
                 f" failed: {error.get('errorType')}: {error.get('errorMessage')})"
             )
-        learn = self._preload and key not in self._no_preload
-        return RestoreSpawner(snap.holder, partial(self._imported, key) if learn else None)
-
-    def _imported(self, key: Key, modules: list[str]) -> None:
-        """A restored environment of ``key`` imported ``modules`` after its restore."""
-        snap = self._snapshots.get(key)
-        if snap is not None and snap.holder is not None and key not in self._no_preload:
-            snap.holder.preload(modules)
+        return RestoreSpawner(snap.holder, self._preload and key not in self._no_preload)
 
     def _preloaded(self, key: Key, loaded: list[str], threads: list[str]) -> None:
         if threads:  # the holder exits; the next cold start builds it without these

@@ -376,48 +376,60 @@ def written_ranges() -> list[list[int]]:
     pairs = memoryview(found).cast("Q")
     count = 0
     try:
-        maps, size = _read_proc("/proc/self/maps")
         chunk = mmap.mmap(-1, 1 << 20)  # pagemap entries of up to 128 Ki pages at a time
-        entries_all = memoryview(chunk).cast("Q")
         budget = _MAX_PAGES_READ
         fd = os.open("/proc/self/pagemap", os.O_RDONLY)
         try:
-            pos = 0
-            while pos < size and count < MAX_PAGE_RANGES:
-                eol = maps.find(b"\n", pos, size)
-                eol = size if eol < 0 else eol
-                dash, space = maps.find(b"-", pos, eol), maps.find(b" ", pos, eol)
-                perms = maps[space + 1 : space + 5] if 0 <= dash < space else b""
-                if perms[:2] == b"rw" and perms[3:4] == b"p":
-                    lo, hi = int(maps[pos:dash], 16), int(maps[dash + 1 : space], 16)
-                    pages = (hi - lo) // _PAGE
-                    if pages <= budget:  # a larger one is a reservation, not the heap
-                        budget -= pages
-                        done = 0
-                        while done < pages and count < MAX_PAGE_RANGES:
-                            n = min(pages - done, len(entries_all))
-                            window = memoryview(chunk)[: n * 8]
-                            got = os.preadv(fd, [window], (lo // _PAGE + done) * 8) // 8
-                            window.release()
-                            entries = entries_all[: min(n, got)]
-                            mine = [i for i, e in enumerate(entries) if e & _MINE == _MINE]
-                            for i in mine:
-                                start = lo + (done + i) * _PAGE
-                                if count and pairs[2 * count - 1] == start:
-                                    pairs[2 * count - 1] = start + _PAGE
-                                elif count < MAX_PAGE_RANGES:
-                                    pairs[2 * count] = start
-                                    pairs[2 * count + 1] = start + _PAGE
-                                    count += 1
-                            if got < n:
-                                break
-                            done += n
-                pos = eol + 1
+            for lo, pages in _writable_private_mappings():
+                if count >= MAX_PAGE_RANGES:
+                    break
+                if pages <= budget:  # a larger one is a reservation, not the heap
+                    budget -= pages
+                    count = _scan_mapping(fd, chunk, lo, pages, pairs, count)
         finally:
             os.close(fd)
     except (OSError, ValueError):
         return []
     return [[pairs[2 * i], pairs[2 * i + 1]] for i in range(count)]
+
+
+def _writable_private_mappings() -> Any:
+    """(start address, pages) of each ``rw-p`` mapping in ``/proc/self/maps``."""
+    maps, size = _read_proc("/proc/self/maps")
+    pos = 0
+    while pos < size:
+        eol = maps.find(b"\n", pos, size)
+        eol = size if eol < 0 else eol
+        dash, space = maps.find(b"-", pos, eol), maps.find(b" ", pos, eol)
+        perms = maps[space + 1 : space + 5] if 0 <= dash < space else b""
+        if perms[:2] == b"rw" and perms[3:4] == b"p":
+            lo, hi = int(maps[pos:dash], 16), int(maps[dash + 1 : space], 16)
+            yield lo, (hi - lo) // _PAGE
+        pos = eol + 1
+
+
+def _scan_mapping(fd: int, chunk: Any, lo: int, pages: int, pairs: Any, count: int) -> int:
+    """Add the pages of one mapping that are this copy's own to ``pairs`` (merging
+    neighbours, at most :data:`MAX_PAGE_RANGES` ranges); the new count of ranges."""
+    entries_all = memoryview(chunk).cast("Q")
+    done = 0
+    while done < pages and count < MAX_PAGE_RANGES:
+        n = min(pages - done, len(entries_all))
+        window = memoryview(chunk)[: n * 8]  # read no more of pagemap than asked for
+        got = os.preadv(fd, [window], (lo // _PAGE + done) * 8) // 8
+        entries = entries_all[: min(n, got)]
+        for i in [i for i, e in enumerate(entries) if e & _MINE == _MINE]:
+            start = lo + (done + i) * _PAGE
+            if count and pairs[2 * count - 1] == start:
+                pairs[2 * count - 1] = start + _PAGE
+            elif count < MAX_PAGE_RANGES:
+                pairs[2 * count] = start
+                pairs[2 * count + 1] = start + _PAGE
+                count += 1
+        if got < n:
+            break
+        done += n
+    return count
 
 
 def _read_proc(path: str) -> tuple[Any, int]:
