@@ -226,15 +226,19 @@ def _remove_stale(parent: Path) -> None:
     with contextlib.suppress(OSError):
         for base in parent.glob("snaplambda-*"):
             pid = base.name.removeprefix("snaplambda-")
-            if not pid.isdigit() or Path(f"/proc/{pid}").exists():
-                continue
-            with contextlib.suppress(OSError):
-                for child in base.iterdir():
-                    if child.is_dir():
-                        _kill_pids(child / "cgroup.procs")
-                        with contextlib.suppress(OSError):
-                            child.rmdir()
-                base.rmdir()
+            if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+                _remove_groups(base)
+
+
+def _remove_groups(base: Path) -> None:
+    """Kill what runs in each group under ``base``, then remove them and ``base``."""
+    with contextlib.suppress(OSError):
+        for child in base.iterdir():
+            if child.is_dir():
+                _kill_pids(child / "cgroup.procs")
+                with contextlib.suppress(OSError):
+                    child.rmdir()
+        base.rmdir()
 
 
 def _cpu_weight(memory_mb: int) -> float:
@@ -337,15 +341,8 @@ class CgroupV1Limiter:
 
     def close(self) -> None:
         for base in (self.memory_base, self.cpu_base):
-            if base is None:
-                continue
-            with contextlib.suppress(OSError):
-                for child in base.iterdir():
-                    if child.is_dir():
-                        _kill_pids(child / "cgroup.procs")
-                        with contextlib.suppress(OSError):
-                            child.rmdir()
-                base.rmdir()
+            if base is not None:
+                _remove_groups(base)
 
 
 class _CgroupV2Handle:
