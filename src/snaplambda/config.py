@@ -66,6 +66,10 @@ class Config:
     #: pages a first request writes are copied ahead in the spare, so later restores
     #: have both already.
     snapstart_preload: bool = True
+    #: Beyond Lambda: the snapshot's code, classes and constant values are made
+    #: immortal (CPython 3.12+), so restored environments do not copy the pages
+    #: they lie on just to count references to them (see runtime/immortal.py).
+    snapstart_immortal: bool = True
     #: How often Application Auto Scaling evaluates scheduled actions and
     #: target-tracking policies of provisioned concurrency (smaller in tests).
     autoscaling_period_s: float = 60.0
@@ -152,6 +156,8 @@ def from_environ(environ: Mapping[str, str] | None = None) -> Config:
         changes["snapshot_ttl_s"] = float(env["SNAPLAMBDA_SNAPSHOT_TTL"])
     if "SNAPLAMBDA_SNAPSTART_PRELOAD" in env:
         changes["snapstart_preload"] = _flag("SNAPLAMBDA_SNAPSTART_PRELOAD", env)
+    if "SNAPLAMBDA_SNAPSTART_IMMORTAL" in env:
+        changes["snapstart_immortal"] = _flag("SNAPLAMBDA_SNAPSTART_IMMORTAL", env)
     if "SNAPLAMBDA_AUTOSCALING_PERIOD" in env:
         changes["autoscaling_period_s"] = float(env["SNAPLAMBDA_AUTOSCALING_PERIOD"])
     if env.get("SNAPLAMBDA_OTLP_ENDPOINT"):

@@ -170,6 +170,7 @@ class Platform:
             config.max_log_bytes_per_invoke,
             ttl_s=config.snapshot_ttl_s,
             preload=config.snapstart_preload,
+            immortal=config.snapstart_immortal,
         )
         self.pool.snapshots = self.snapshots.spawner_for
         self.pool.extra_env["AWS_XRAY_DAEMON_ADDRESS"] = self.xray_address

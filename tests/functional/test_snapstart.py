@@ -322,6 +322,58 @@ def test_restart_rebuilds_the_snapshot(tmp_path: Path) -> None:
         srv.stop()
 
 
+COUNTS_APP = """
+import sys
+
+class Model:
+    pass
+
+SETTINGS = {"mode": "fast"}
+ITEMS = [1, 2, 3]
+
+def handler(event, context):
+    return {
+        "handler": sys.getrefcount(handler),
+        "code": sys.getrefcount(handler.__code__),
+        "class": sys.getrefcount(Model),
+        "dict": sys.getrefcount(SETTINGS),
+        "list": sys.getrefcount(ITEMS),
+    }
+"""
+
+IMMORTAL = 0xFFFFFFFF
+
+
+def _counts(lam: Any, name: str) -> tuple[dict[str, int], dict[str, int]]:
+    """(restored, $LATEST) reference counts reported by COUNTS_APP."""
+    create(lam, name, zip_files({"app.py": COUNTS_APP}), runtime="python3.12", SnapStart=SNAP)
+    version = lam.publish_version(FunctionName=name)["Version"]
+    lam.get_waiter("published_version_active").wait(
+        FunctionName=name, Qualifier=version, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+    )
+    restored = invoke(lam, f"{name}:{version}")
+    assert "Restore Duration" in report_fields(restored["Log"])
+    return restored["Body"], invoke(lam, name)["Body"]
+
+
+def test_restored_code_and_classes_are_immortal(lam: Any) -> None:
+    """Beyond Lambda: the snapshot's code and classes no longer count references in
+    restored environments (runtime/immortal.py); data stays as it was."""
+    restored, latest = _counts(lam, "ss-immortal")
+    assert restored["handler"] == restored["code"] == restored["class"] == IMMORTAL, restored
+    assert restored["dict"] < 100 and restored["list"] < 100, restored
+    assert all(count < 100 for count in latest.values()), latest  # no snapshot there
+
+
+def test_immortal_objects_can_be_turned_off(tmp_path: Path) -> None:
+    srv = Server(tmp_path / "state", env={"SNAPLAMBDA_SNAPSTART_IMMORTAL": "0"}).start()
+    try:
+        restored, _ = _counts(srv.client(), "ss-mortal")
+        assert all(count < 100 for count in restored.values()), restored
+    finally:
+        srv.stop()
+
+
 def test_restored_exit_status_and_timeout_are_lambdas(lam: Any) -> None:
     """The restored process is the holder's child: its exit status still reaches the
     caller, and a timeout still kills it."""

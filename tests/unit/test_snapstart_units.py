@@ -211,14 +211,21 @@ def test_runtime_reports_each_new_module_once(monkeypatch: pytest.MonkeyPatch) -
     assert unwatched._new_imports() == []  # not restored from a snapshot
 
 
-def test_snapstart_preload_flag_from_environ() -> None:
+@pytest.mark.parametrize(
+    ("field", "variable"),
+    [
+        ("snapstart_preload", "SNAPLAMBDA_SNAPSTART_PRELOAD"),
+        ("snapstart_immortal", "SNAPLAMBDA_SNAPSTART_IMMORTAL"),
+    ],
+)
+def test_snapstart_flags_from_environ(field: str, variable: str) -> None:
     from snaplambda.config import from_environ
 
-    assert from_environ({}).snapstart_preload is True
-    assert from_environ({"SNAPLAMBDA_SNAPSTART_PRELOAD": "0"}).snapstart_preload is False
-    assert from_environ({"SNAPLAMBDA_SNAPSTART_PRELOAD": "on"}).snapstart_preload is True
-    with pytest.raises(ValueError, match="SNAPLAMBDA_SNAPSTART_PRELOAD='maybe'"):
-        from_environ({"SNAPLAMBDA_SNAPSTART_PRELOAD": "maybe"})
+    assert getattr(from_environ({}), field) is True
+    assert getattr(from_environ({variable: "0"}), field) is False
+    assert getattr(from_environ({variable: "on"}), field) is True
+    with pytest.raises(ValueError, match=f"{variable}='maybe'"):
+        from_environ({variable: "maybe"})
 
 
 def test_written_ranges_cover_what_a_forked_copy_wrote() -> None:

@@ -140,9 +140,11 @@ class SnapshotManager:
         ttl_s: float = DEFAULT_SNAPSHOT_TTL_S,
         clock: Callable[[], float] = time.monotonic,
         preload: bool = True,
+        immortal: bool = True,
     ) -> None:
         self._pool = pool
         self._preload = preload
+        self._immortal = immortal
         self._learned: dict[Key, list[str]] = {}
         """Per version: modules its restored environments imported late, now preloaded
         into its snapshot (and into a rebuilt one at once)."""
@@ -174,7 +176,9 @@ class SnapshotManager:
             snap.error = {"errorType": "Runtime.Unknown", "errorMessage": str(exc)}
             self._on_state(cfg, "Failed", "InvalidRuntime", str(exc))
             return
-        spec = replace(spec, extra_env={**spec.extra_env, "_SNAPLAMBDA_SNAPSHOT": "1"})
+        immortal = "1" if self._immortal else "0"
+        marks = {"_SNAPLAMBDA_SNAPSHOT": "1", "_SNAPLAMBDA_IMMORTAL": immortal}
+        spec = replace(spec, extra_env={**spec.extra_env, **marks})
         loop = asyncio.get_running_loop()
         limit = self._limiter.for_environment(spec.env_id, cfg.memory_size)
         try:

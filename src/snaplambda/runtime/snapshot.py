@@ -36,6 +36,10 @@ builds a new snapshot.
 
 ``pages`` (beyond Lambda) are what one restored copy's first request wrote; each
 spare copies them while it waits (see ``_prefault``).
+
+With ``immortal`` (beyond Lambda, see :mod:`.immortal`) the holder makes the
+snapshot's code, classes and constant values immortal each time it freezes, so
+restored copies stop copying pages just to count references to them.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ import sys
 import time
 
 from .frames import PREFIX, ChannelClosed, _recv_exact, decode_prefix, encode
+from .immortal import immortalize
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs every cold start
 if TYPE_CHECKING:
@@ -122,7 +127,7 @@ def _recv_frame(sock: socket.socket) -> tuple[dict[str, Any], bytes, list[int]]:
 
 
 def hold(
-    sock: socket.socket, init_header: dict[str, Any], control_fd: int
+    sock: socket.socket, init_header: dict[str, Any], control_fd: int, immortal: bool = False
 ) -> tuple[socket.socket, set[str], bool]:
     """Become the snapshot holder of this initialized runtime.
 
@@ -146,15 +151,11 @@ def hold(
         _fail_init(sock, init_header, doc)
     sys.stdout.flush()
     sys.stderr.flush()
-    # Everything alive now is shared with every restored copy.  Freezing it keeps the
-    # cyclic collector from walking those objects in the copies: each visit writes
-    # their headers and so copies the page, which would make a restore's memory grow
-    # towards a fresh environment's.
+    init_header["t_done_ns"] = time.monotonic_ns()  # the function's init ends here
+    global _immortal
+    _immortal = immortal
     _load_madvise()
-    _note_modules()
-    gc.collect()
-    gc.freeze()
-    init_header["t_done_ns"] = time.monotonic_ns()
+    _freeze()
     init_header["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     sock.sendall(encode(init_header))
     wake_r, wake_w = os.pipe()
@@ -336,8 +337,22 @@ def _preload_frame(sock: socket.socket, names: list[str]) -> None:
     # What the imports made is shared with every later restore, as init's objects are.
     global _pages
     _pages = None  # a restore's first request now writes other pages: learn them again
+    _freeze()
+
+
+_immortal = False
+
+
+def _freeze() -> None:
+    """Make everything alive now the snapshot that restored copies share.  Freezing
+    keeps the cyclic collector from walking those objects in the copies: each visit
+    writes their headers and so copies the page, which would make a restore's memory
+    grow towards a fresh environment's.  Immortal counts do the same for references
+    (see :mod:`.immortal`)."""
     _note_modules()
     gc.collect()
+    if _immortal:
+        immortalize()
     gc.freeze()
 
 
