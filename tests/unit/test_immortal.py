@@ -1,6 +1,6 @@
 """The runtime's immortal snapshot objects (runtime/immortal.py): which objects get
-the immortal count and which keep counting, checked in a python3.12 interpreter (the
-test suite's own may be older, where nothing must change)."""
+the immortal count and which keep counting, checked in python3.12 and 3.13
+interpreters (the test suite's own may be older, where nothing must change)."""
 
 from __future__ import annotations
 
@@ -83,16 +83,17 @@ print(json.dumps(out))
 """
 
 
-def _python312() -> str:
+def _interpreter(runtime: str) -> str:
     try:
-        return RuntimeResolver({}).resolve("python3.12").path
+        return RuntimeResolver({}).resolve(runtime).path
     except RuntimeUnavailable:
-        pytest.skip("needs a python3.12 interpreter and none was found")
+        pytest.skip(f"needs a {runtime} interpreter and none was found")
 
 
-def test_immortal_objects_and_mortal_ones_in_python312() -> None:
+@pytest.mark.parametrize("runtime", ["python3.12", "python3.13"])
+def test_immortal_objects_and_mortal_ones(runtime: str) -> None:
     done = subprocess.run(
-        [_python312(), "-c", SCRIPT, str(RUNTIME_DIR)],
+        [_interpreter(runtime), "-c", SCRIPT, str(RUNTIME_DIR)],
         capture_output=True,
         text=True,
         timeout=60,
