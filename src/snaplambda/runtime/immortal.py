@@ -32,8 +32,9 @@ reference callbacks on them never run, and ``sys.getrefcount()`` reports 4294967
 for them.  The memory stays shared with the holder, which keeps every object of the
 snapshot alive anyway, so nothing is lost by not freeing it there.
 
-Only the default (GIL) builds of CPython 3.12 and 3.13 on 64-bit platforms are
-handled, where the immortal value is known; elsewhere nothing is done.
+Only the default (GIL, release) builds of CPython 3.12 and 3.13 on 64-bit platforms
+are handled, where the header and the immortal value are known; elsewhere nothing is
+done.
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ def supported() -> bool:
         sys.implementation.name == "cpython"
         and sys.version_info[:2] in ((3, 12), (3, 13))
         and "t" not in sys.abiflags  # free-threaded builds count references otherwise
+        and "d" not in sys.abiflags  # debug builds keep a total of counts besides
+        and not hasattr(sys, "getobjects")  # Py_TRACE_REFS puts links before the count
         and sys.maxsize > 2**32
     )
 
