@@ -5,7 +5,7 @@ an object the snapshot holds (calling one of its functions, which counts a refer
 to the function and its code; loading a constant; reading a class attribute; making
 an instance, which counts a reference to the class) writes to the page it lies on,
 and the kernel copies that page into the restored environment.  A FastAPI app's first
-request copies about 400 pages that way, most of them for one count each.
+request copies about 500 pages that way, most of them for one count each.
 
 Since CPython 3.12 (PEP 683) an object whose count holds the immortal value is never
 counted or freed.  Before the snapshot is frozen, the holder gives that value to the
@@ -56,7 +56,7 @@ IMMORTAL = 0xFFFFFFFF
 #: Exactly these types (not subclasses) hold values that never change.
 _VALUES = frozenset({str, bytes, int, float, tuple, frozenset})
 
-#: Objects of these types (and subclasses) live as long as the program does.
+#: Objects of these types (and subclasses) live, as a rule, as long as the program.
 _KINDS: tuple[type, ...] = (
     types.FunctionType,
     types.CodeType,
