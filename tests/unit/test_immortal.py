@@ -41,6 +41,17 @@ PAIR = Pair(1, 2)
 NAMES = ("name-" + str(len(sys.argv)), "other")
 finalized = []
 weakref.finalize(THING, finalized.append, "thing")
+DEEP = ()
+for i in range(100_000):  # nested far deeper than Python's recursion limit
+    DEEP = (i + 10**9, DEEP)
+SHARED = ()
+for _ in range(200):  # 2**200 paths to the innermost tuple: each is walked once
+    SHARED = (SHARED, SHARED)
+
+def innermost(chain):
+    while chain[1]:
+        chain = chain[1]
+    return chain[0]
 
 gc.collect()
 applied = immortal.immortalize()
@@ -63,6 +74,8 @@ out = {
         "constant": count(constants[-1]),
         "int in a constant": count(constants[-1][1]),
         "builtin": count(len),
+        "deepest value": count(innermost(DEEP)),
+        "shared tuple": count(SHARED[0][1][0]),
     },
     "mortal": {
         "instance": count(THING),

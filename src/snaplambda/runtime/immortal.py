@@ -109,24 +109,33 @@ def immortalize() -> bool:
     def make(obj: object) -> None:
         count_of(id(obj)).value = IMMORTAL
 
-    def values(container: object) -> None:
-        """The values a tuple, frozenset, dict or code constants hold, and so on."""
-        for part in gc.get_referents(container):
-            kind = type(part)
-            if kind in _VALUES:
-                make(part)
-                if kind is tuple or kind is frozenset:
-                    values(part)  # iterating one counts references to its items
-            elif kind is dict and not gc.is_tracked(part):
-                values(part)  # the collector skips a dict holding only such values
-            elif kind is types.CodeType:
-                code(part)
+    # Values inside containers are reached with a stack, each container once:
+    # nesting may be deep, and one tuple may be held by many.
+    followed: set[int] = set()
+    pending: list[object] = []
 
-    def code(co: types.CodeType) -> None:
-        # Its names need nothing: the compiler interns them, and CPython makes
-        # interned strings immortal itself.
-        make(co)
-        values(co.co_consts)
+    def follow(container: object) -> None:
+        """Make immortal the values ``container`` holds, those they hold, and so on;
+        for a code object, itself and its constants."""
+        if id(container) not in followed:
+            followed.add(id(container))
+            pending.append(container)
+        while pending:
+            container = pending.pop()
+            if type(container) is types.CodeType:
+                make(container)
+                container = container.co_consts  # its names are interned: immortal
+            for part in gc.get_referents(container):
+                kind = type(part)
+                if kind in _VALUES:
+                    make(part)
+                    if kind is not tuple and kind is not frozenset:
+                        continue  # (iterating a tuple counts references to its items)
+                elif kind is not types.CodeType and (kind is not dict or gc.is_tracked(part)):
+                    continue  # (the collector skips a dict holding only such values)
+                if id(part) not in followed:
+                    followed.add(id(part))
+                    pending.append(part)
 
     for obj in gc.get_objects():
         # Only the real type is looked at: ``isinstance`` would ask a proxy for its
@@ -135,9 +144,9 @@ def immortalize() -> bool:
         if kind in _VALUES or kind is weakref.ref or issubclass(kind, kinds):
             make(obj)
         if kind is types.FunctionType:
-            code(obj.__code__)
+            follow(obj.__code__)
         elif kind is tuple or kind is dict:
-            values(obj)
+            follow(obj)
         elif issubclass(kind, (type, types.ModuleType)):
             for part in gc.get_referents(obj):
                 if type(part) is dict:  # its namespace, which lives as long as it does
