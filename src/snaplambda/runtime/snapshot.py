@@ -44,6 +44,7 @@ restored copies stop copying pages just to count references to them.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -352,7 +353,10 @@ def _freeze() -> None:
     _note_modules()
     gc.collect()
     if _immortal:
-        immortalize()
+        # Each count written is sound on its own: whatever stops the walk leaves the
+        # rest counting as usual, and the snapshot as good as without it.
+        with contextlib.suppress(Exception):
+            immortalize()
     gc.freeze()
 
 
