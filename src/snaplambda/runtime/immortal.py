@@ -109,48 +109,46 @@ def immortalize() -> bool:
     def make(obj: object) -> None:
         count_of(id(obj)).value = IMMORTAL
 
-    # Values inside containers are reached with a stack, each container once:
-    # nesting may be deep, and one tuple may be held by many.
-    followed: set[int] = set()
+    # Values inside containers are reached with a stack: nesting may be deep.  What
+    # is immortal already was followed already (or was born so, e.g. the empty
+    # tuple), which keeps a tuple held by many from being walked many times; a set
+    # of the ids seen would cost an int per object, and those freed ints would leave
+    # megabytes of holes in the heap every restored copy shares.
     pending: list[object] = []
+    count = sys.getrefcount
 
     def follow(container: object) -> None:
         """Make immortal the values ``container`` holds, those they hold, and so on;
-        for a code object, itself and its constants."""
-        if id(container) not in followed:
-            followed.add(id(container))
-            pending.append(container)
+        for a code object, its constants."""
+        pending.append(container)
         while pending:
             container = pending.pop()
             if type(container) is types.CodeType:
-                make(container)
                 container = container.co_consts  # its names are interned: immortal
             for part in gc.get_referents(container):
                 kind = type(part)
-                if kind in _VALUES:
-                    make(part)
-                    if kind is not tuple and kind is not frozenset:
-                        continue  # (iterating a tuple counts references to its items)
-                elif kind is not types.CodeType and (kind is not dict or gc.is_tracked(part)):
-                    continue  # (the collector skips a dict holding only such values)
-                if id(part) not in followed:
-                    followed.add(id(part))
-                    pending.append(part)
+                if kind in _VALUES or kind is types.CodeType:
+                    if count(part) != IMMORTAL:
+                        make(part)
+                        if kind is tuple or kind is frozenset or kind is types.CodeType:
+                            pending.append(part)  # iterating a tuple counts its items
+                elif kind is dict and not gc.is_tracked(part):
+                    pending.append(part)  # the collector skips a dict of such values
 
     for obj in gc.get_objects():
         # Only the real type is looked at: ``isinstance`` would ask a proxy for its
         # ``__class__``, i.e. run the program's code.
         kind = type(obj)
-        if kind in _VALUES or kind is weakref.ref or issubclass(kind, kinds):
-            make(obj)
         if kind is types.FunctionType:
-            follow(obj.__code__)
+            follow((obj.__code__,))
         elif kind is tuple or kind is dict:
             follow(obj)
         elif issubclass(kind, (type, types.ModuleType)):
             for part in gc.get_referents(obj):
                 if type(part) is dict:  # its namespace, which lives as long as it does
                     make(part)
+        if kind in _VALUES or kind is weakref.ref or issubclass(kind, kinds):
+            make(obj)
     return True
 
 
