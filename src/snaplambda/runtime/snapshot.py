@@ -357,6 +357,11 @@ def _freeze() -> None:
         # rest counting as usual, and the snapshot as good as without it.
         with contextlib.suppress(Exception):
             immortalize()
+    if _malloc_trim is not None:
+        # Hand back the free pages inside the heap: init's temporary buffers leave 1-3
+        # MB there, more or less from one run to the next, that every restored copy
+        # would otherwise share and count.
+        _malloc_trim(0)
     gc.freeze()
 
 
@@ -373,6 +378,7 @@ _pages: list[tuple[int, int]] | None = None
 """Address ranges that restored copies write early (learned from one's first request),
 prefaulted by each spare while it waits; None until learned, [] if not possible."""
 _madvise: Any = None
+_malloc_trim: Any = None
 
 
 def learning_pages() -> bool:
@@ -470,10 +476,11 @@ def _read_proc(path: str) -> tuple[Any, int]:
 
 
 def _load_madvise() -> None:
-    """Bind ``madvise`` before the snapshot is frozen: loading ``ctypes`` later would
-    fill free slots of the holder's heap, and restored copies would then place their
-    first request's objects on other pages than the copy that reported them."""
-    global _madvise
+    """Bind ``madvise`` (and glibc's ``malloc_trim``) before the snapshot is frozen:
+    loading ``ctypes`` later would fill free slots of the holder's heap, and restored
+    copies would then place their first request's objects on other pages than the
+    copy that reported them."""
+    global _madvise, _malloc_trim
     import mmap  # noqa: F401  # for written_ranges, loaded before the freeze likewise
 
     try:
@@ -484,6 +491,12 @@ def _load_madvise() -> None:
         _madvise = libc.madvise
     except (ImportError, OSError, AttributeError):
         _madvise = None
+        return
+    try:
+        libc.malloc_trim.argtypes = [ctypes.c_size_t]
+        _malloc_trim = libc.malloc_trim
+    except AttributeError:  # not glibc
+        _malloc_trim = None
 
 
 def _take_pages(body: bytes) -> None:
