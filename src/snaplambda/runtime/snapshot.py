@@ -30,9 +30,9 @@ Child -> platform:  ``restored`` header as ``init``; body: error JSON when not o
 environments imported only after the snapshot, typically on their first request
 (AnyIO's asyncio backend under FastAPI, for one): every later restore has them
 already.  The holder imports them once it has been idle for a moment, so a restore
-asked for meanwhile does not wait.  A holder that a preload left with other threads
-reports them and exits, since it could no longer fork safely; the platform then
-builds a new snapshot.
+asked for before then does not wait (one asked for during the import does).  A
+holder that a preload left with other threads reports them and exits, since it
+could no longer fork safely; the platform then builds a new snapshot.
 
 ``pages`` (beyond Lambda) are what one restored copy's first request wrote; each
 spare copies them while it waits (see ``_prefault``).
