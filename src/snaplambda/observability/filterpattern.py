@@ -28,7 +28,8 @@ class FilterPatternError(ValueError):
 class Compiled:
     match: Predicate
     contains: str | None = None
-    """Set when the pattern is one plain term: the store can filter it in SQL."""
+    """Set when the pattern is one plain term (``""`` when it is empty): the store can
+    filter it in SQL."""
 
 
 _TOKEN = re.compile(
@@ -46,7 +47,7 @@ def compile_pattern(pattern: str | None) -> Compiled:
     """A predicate for ``pattern`` (empty or None: everything matches)."""
     text = (pattern or "").strip()
     if not text:
-        return Compiled(lambda _m: True)
+        return Compiled(lambda _m: True, "")
     if text.startswith("{"):
         if not text.endswith("}"):
             raise FilterPatternError(f"Invalid filter pattern: missing '}}' in {pattern!r}")
