@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from snaplambda.execution.autoscaling import ScheduledAction, TargetTracking, scheduled_bounds
-
-
-def test_scheduled_bounds_latest_due_action_wins() -> None:
-    actions = [ScheduledAction(100, 5, 10), ScheduledAction(200, 1, 2)]
-    assert scheduled_bounds(actions, 50, (0, 3)) == (0, 3)
-    assert scheduled_bounds(actions, 150, (0, 3)) == (5, 10)
-    assert scheduled_bounds(actions, 250, (0, 3)) == (1, 2)
+from snaplambda.execution.autoscaling import TargetTracking
 
 
 def test_scales_out_toward_the_target_with_cooldown() -> None:

@@ -1,40 +1,19 @@
-"""Auto scaling of provisioned concurrency, as Application Auto Scaling does it for
-Lambda: pure decisions with the clock passed in (driven by ``snaplambda.autoscaling``).
+"""Target tracking of provisioned concurrency, as Application Auto Scaling does it for
+Lambda: a pure decision with the clock passed in (driven by ``snaplambda.autoscaling``,
+which also applies the scheduled actions).
 
-* **Scheduled** actions set the minimum and maximum capacity from a given time on
-  (the latest action whose time has come wins).
-* **Target tracking** keeps the utilization (busy share of the provisioned
-  environments, Lambda's ``ProvisionedConcurrencyUtilization``) near a target:
-  ``desired = ceil(current * utilization / target)``, clamped to [min, max]; scaling
-  out waits ``scale_out_cooldown_s`` after the last change, scaling in
-  ``scale_in_cooldown_s`` and only when every sample of the last window is low.
+It keeps the utilization (busy share of the provisioned environments, Lambda's
+``ProvisionedConcurrencyUtilization``) near a target:
+``desired = ceil(current * utilization / target)``, clamped to [min, max]; scaling
+out waits ``scale_out_cooldown_s`` after the last change, scaling in
+``scale_in_cooldown_s`` and only when every sample of the last window is low.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-
-
-@dataclass(frozen=True, slots=True)
-class ScheduledAction:
-    at: float
-    """When the action takes effect (epoch seconds)."""
-    min_capacity: int
-    max_capacity: int
-
-
-def scheduled_bounds(
-    actions: Sequence[ScheduledAction], now: float, default: tuple[int, int]
-) -> tuple[int, int]:
-    """(min, max) capacity at ``now``: the latest action due, else ``default``."""
-    due = [a for a in actions if a.at <= now]
-    if not due:
-        return default
-    last = max(due, key=lambda a: a.at)
-    return last.min_capacity, last.max_capacity
 
 
 @dataclass
