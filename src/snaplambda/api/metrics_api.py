@@ -17,21 +17,6 @@ from ..observability.prometheus import exposition
 from ..platform import Platform
 from .errors import ApiError, to_json_response
 
-#: Platform metrics a function has, and the statistic each is charted with.
-FUNCTION_METRICS = {
-    "Invocations": "Sum",
-    "Errors": "Sum",
-    "Throttles": "Sum",
-    "ColdStarts": "Sum",
-    "Duration": "p50",
-    "InitDuration": "Average",
-    "RestoreDuration": "Average",
-    "ConcurrentExecutions": "Maximum",
-    "ProvisionedConcurrencyUtilization": "Maximum",
-    "AsyncEventAge": "Maximum",
-    "DeadLetterErrors": "Sum",
-}
-
 
 def sync_all(platform: Platform) -> None:
     """Everything logged and recorded so far is counted: EMF lines go through the log

@@ -15,6 +15,7 @@ Samples carry CloudWatch's dimension sets for ``AWS/Lambda``: ``{FunctionName}``
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import sqlite3
@@ -211,9 +212,6 @@ class MetricsStore(QueuedWriter):
         dead-letter store (it stays queued and is tried again)."""
         self._queue.put(("dle", function, qualifier, time.time()))
 
-    def put(self, samples: list[Sample]) -> None:
-        self._queue.put(samples)
-
     def observe_logs(self, rows: Sequence[tuple[str, str, int, str]]) -> None:
         """Stored log events (group, stream, ts, message): EMF lines among them are
         parsed in this store's thread.  Called from the log writer thread."""
@@ -285,10 +283,8 @@ class MetricsStore(QueuedWriter):
     def _store(self, db: sqlite3.Connection, items: list[Any]) -> bool:
         samples: list[Sample] = []
         for item in items:
-            try:
+            with contextlib.suppress(Exception):  # never let one item stop the thread
                 samples.extend(self._expand(item))
-            except Exception as exc:  # never let one item stop the thread
-                self._warn("", "", f"[snaplambda] WARNING metrics: {exc!r}")
         if samples:
             db.execute("BEGIN")
             db.executemany(
@@ -316,9 +312,6 @@ class MetricsStore(QueuedWriter):
             self._log_writer(group, stream, int(time.time() * 1000), message)
 
     def _expand(self, item: Any) -> list[Sample]:
-        if isinstance(item, list):
-            self._count_custom(item)
-            return item
         kind = item[0]
         if kind == "emf":
             return self._parse_emf(item[1])
