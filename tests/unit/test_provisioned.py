@@ -45,8 +45,8 @@ def test_plan_starts_what_is_missing_counting_those_starting() -> None:
 
 def test_plan_sheds_idle_first_and_never_kills_busy() -> None:
     assert plan(1, idle=2, busy=1, starting=0) == Plan(stop_idle=2)
-    assert plan(1, idle=0, busy=3, starting=0) == Plan(retire_busy=2)
-    assert plan(0, idle=1, busy=2, starting=0) == Plan(stop_idle=1, retire_busy=2)
+    assert plan(1, idle=0, busy=3, starting=0) == Plan()
+    assert plan(0, idle=1, busy=2, starting=0) == Plan(stop_idle=1)
     # Environments still starting are not stopped mid-init.
     assert plan(0, idle=0, busy=0, starting=2) == Plan()
 

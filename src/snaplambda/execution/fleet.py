@@ -149,9 +149,6 @@ class ProvisionedFleet:
             )
         return out
 
-    def is_provisioned(self, env: Environment) -> bool:
-        return env.id in self._of_env
-
     # -- invoke path ------------------------------------------------------------
 
     def take(self, cfg: FunctionConfig, qualifier: str | None) -> Environment | None:
@@ -268,7 +265,11 @@ class ProvisionedFleet:
                 slot.failure = failure
             return
         assert env is not None
-        if current is not slot or self._closing or slot.live() >= slot.desired:
+        if (
+            current is not slot
+            or self._closing
+            or not decide.keep_on_release(slot.desired, slot.live() + 1)
+        ):
             self._pool.discard(env)
             if current is slot:
                 self._reconcile(key)

@@ -240,9 +240,7 @@ def simulate(
             cold += 1
         policy.observe_invoke(function, start)
         end = start + duration
-        end_hook = getattr(policy, "observe_end", None)
-        if end_hook is not None:
-            end_hook(function, end)
+        policy.observe_end(function, end)
         last_end = end
         decide = getattr(policy, "decision", None)
         if prewarm and decide is not None:

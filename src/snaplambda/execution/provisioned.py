@@ -46,12 +46,12 @@ def split_by_weight(requested: int, primary: str, routing: Mapping[str, float]) 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """What to do now for one (configuration, version): start ``start`` environments,
-    stop ``stop_idle`` idle ones, and retire ``retire_busy`` busy ones when released."""
+    """What to do now for one (configuration, version): start ``start`` environments
+    and stop ``stop_idle`` idle ones (surplus busy ones go when released, as
+    :func:`keep_on_release` says)."""
 
     start: int = 0
     stop_idle: int = 0
-    retire_busy: int = 0
 
 
 def plan(desired: int, idle: int, busy: int, starting: int) -> Plan:
@@ -65,13 +65,12 @@ def plan(desired: int, idle: int, busy: int, starting: int) -> Plan:
     # Environments still starting are counted as wanted: they cannot be stopped
     # cleanly mid-init, and are shed on arrival if still surplus.
     surplus = min(surplus, idle + busy)
-    stop_idle = min(surplus, idle)
-    return Plan(stop_idle=stop_idle, retire_busy=surplus - stop_idle)
+    return Plan(stop_idle=min(surplus, idle))
 
 
 def keep_on_release(desired: int, live: int) -> bool:
-    """Whether an environment that just finished an invocation stays provisioned:
-    ``live`` counts every live environment of the pool, this one included."""
+    """Whether an environment that just finished an invocation (or its init) stays
+    provisioned: ``live`` counts every live environment of the slot, this one included."""
     return live <= desired
 
 
