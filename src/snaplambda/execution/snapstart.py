@@ -169,15 +169,19 @@ class SnapshotManager:
             self._schedule_sweep()
 
     async def _build(self, cfg: FunctionConfig) -> None:
-        snap = self._snapshots[(cfg.name, cfg.version)]
+        key = (cfg.name, cfg.version)
+        snap = self._snapshots[key]
         try:
             spec = await self._pool.make_spec(cfg, "snap-start")
         except ExecutionError as exc:
             snap.error = {"errorType": "Runtime.Unknown", "errorMessage": str(exc)}
             self._on_state(cfg, "Failed", "InvalidRuntime", str(exc))
             return
-        immortal = "1" if self._immortal else "0"
-        marks = {"_SNAPLAMBDA_SNAPSHOT": "1", "_SNAPLAMBDA_IMMORTAL": immortal}
+        marks = {
+            "_SNAPLAMBDA_SNAPSHOT": "1",
+            "_SNAPLAMBDA_IMMORTAL": "1" if self._immortal else "0",
+            "_SNAPLAMBDA_LEARN": "1" if self._learns(key) else "0",
+        }
         spec = replace(spec, extra_env={**spec.extra_env, **marks})
         loop = asyncio.get_running_loop()
         limit = self._limiter.for_environment(spec.env_id, cfg.memory_size)
@@ -200,7 +204,6 @@ class SnapshotManager:
             self._on_state(cfg, "Failed", code, snap.error.get("errorMessage", ""))
             return
         env.log(lines.init_report_line(init.timing.init_duration_ms, "success"))
-        key = (cfg.name, cfg.version)
         snap.holder = SnapshotHolder(env, spawned.control, partial(self._preloaded, key))
         if self._learned.get(key):
             snap.holder.preload(self._learned[key])
@@ -241,7 +244,11 @@ class SnapshotManager:
                 f"in the following state: Failed (SnapStart snapshot of version {cfg.version}"
                 f" failed: {error.get('errorType')}: {error.get('errorMessage')})"
             )
-        return RestoreSpawner(snap.holder, self._preload and key not in self._no_preload)
+        return RestoreSpawner(snap.holder, self._learns(key))
+
+    def _learns(self, key: Key) -> bool:
+        """Whether the snapshot of ``key`` learns late imports and early pages."""
+        return self._preload and key not in self._no_preload
 
     def _preloaded(self, key: Key, loaded: list[str], threads: list[str]) -> None:
         if threads:  # the holder exits; the next cold start builds it without these

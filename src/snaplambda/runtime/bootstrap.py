@@ -363,9 +363,13 @@ def main() -> None:
     if private.get("_SNAPLAMBDA_SNAPSHOT"):
         from .snapshot import hold  # returns only in an environment restored from it
 
-        control_fd = int(private["_SNAPLAMBDA_CONTROL_FD"])
-        immortal = private.get("_SNAPLAMBDA_IMMORTAL") == "1"
-        sock, known, learn = hold(sock, head, control_fd, immortal)
+        sock, known, learn = hold(
+            sock,
+            head,
+            int(private["_SNAPLAMBDA_CONTROL_FD"]),
+            immortal=private.get("_SNAPLAMBDA_IMMORTAL") == "1",
+            learn=private.get("_SNAPLAMBDA_LEARN") == "1",
+        )
     else:
         sock.sendall(encode(head))
     Runtime(sock, handler, rlimit_mode=bool(rlimit), known_modules=known, learn_pages=learn).serve()

@@ -128,14 +128,20 @@ def _recv_frame(sock: socket.socket) -> tuple[dict[str, Any], bytes, list[int]]:
 
 
 def hold(
-    sock: socket.socket, init_header: dict[str, Any], control_fd: int, immortal: bool = False
-) -> tuple[socket.socket, set[str], bool]:
+    sock: socket.socket,
+    init_header: dict[str, Any],
+    control_fd: int,
+    *,
+    immortal: bool = False,
+    learn: bool = False,
+) -> tuple[socket.socket, set[str] | None, bool]:
     """Become the snapshot holder of this initialized runtime.
 
     Returns only in a restored child: its control socket, the names of the modules
-    the snapshot holds, and whether to report the pages its first request writes.
-    The holder itself exits when the platform closes the channel.  ``init_header``
-    is the ``init`` frame to send once the snapshot is ready.
+    the snapshot holds (None unless ``learn``: nobody would read what it imports
+    late), and whether to report the pages its first request writes (never unless
+    ``learn``).  The holder itself exits when the platform closes the channel.
+    ``init_header`` is the ``init`` frame to send once the snapshot is ready.
     """
     try:
         run_before_snapshot()
@@ -153,8 +159,10 @@ def hold(
     sys.stdout.flush()
     sys.stderr.flush()
     init_header["t_done_ns"] = time.monotonic_ns()  # the function's init ends here
-    global _immortal
-    _immortal = immortal
+    global _immortal, _learn, _pages
+    _immortal, _learn = immortal, learn
+    if not learn:
+        _pages = []  # no page map will come: restored copies need not report one
     _load_madvise()
     _freeze()
     init_header["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -342,6 +350,7 @@ def _preload_frame(sock: socket.socket, names: list[str]) -> None:
 
 
 _immortal = False
+_learn = False
 
 
 def _freeze() -> None:
@@ -569,7 +578,7 @@ def _fail_init(sock: socket.socket, head: dict[str, Any], doc: dict[str, Any]) -
 
 def _become_restored(
     holder: socket.socket, fds: list[int], env: dict[str, str], control_fd: int, t_fork: int
-) -> tuple[socket.socket, set[str], bool]:
+) -> tuple[socket.socket, set[str] | None, bool]:
     """In the forked child: take the new environment's descriptors and state."""
     os.setsid()
     control, out_w, err_w = fds
@@ -601,7 +610,7 @@ def _become_restored(
     head.update(ok=True, t_done_ns=time.monotonic_ns())
     head["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     sock.sendall(encode(head))
-    return sock, _snapshot_modules, learning_pages()
+    return sock, _snapshot_modules if _learn else None, learning_pages()
 
 
 def reseed() -> None:
