@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..observability.traces import flatten
 from ..platform import Platform
 from .errors import ApiError, to_json_response
 
@@ -49,12 +50,11 @@ def routes(platform: Platform) -> list[Route]:
             return to_json_response(
                 ApiError("ResourceNotFoundException", 404, f"Trace not found: {trace_id}")
             )
-        spans = await asyncio.to_thread(store.timeline, trace_id)
         return JSONResponse(
             {
                 "Id": trace_id,
                 "Segments": segments,
-                "Timeline": [s.to_doc() for s in spans],
+                "Timeline": [s.to_doc() for s in flatten(segments)],
             }
         )
 

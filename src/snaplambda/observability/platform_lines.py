@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .tracing import parse_trace_header
+
 
 def start_line(request_id: str, version: str) -> str:
     return f"START RequestId: {request_id} Version: {version}"
@@ -89,13 +91,8 @@ class Report:
 
 def sampled_trace(header: str) -> tuple[str, str] | None:
     """(Root, Parent) of an ``_X_AMZN_TRACE_ID`` value with ``Sampled=1``, else None."""
-    if not header.endswith("Sampled=1"):
+    if not header.endswith("Sampled=1"):  # most are not sampled: no parse on those
         return None
-    root = parent = ""
-    for part in header.split(";"):
-        key, _, value = part.partition("=")
-        if key == "Root":
-            root = value
-        elif key == "Parent":
-            parent = value
+    h = parse_trace_header(header)
+    root, parent = h.get("Root"), h.get("Parent")
     return (root, parent) if root and parent else None

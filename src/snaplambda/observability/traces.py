@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from .tracing import random_hex
+from .tracing import parse_trace_header, random_hex
 from .writer import QueuedWriter
 
 #: Segments older than this are deleted (X-Ray keeps traces 30 days).
@@ -80,16 +80,6 @@ class Span:
 
 def new_segment_id() -> str:
     return random_hex(8)
-
-
-def parse_trace_header(value: str) -> dict[str, str]:
-    """``Root=...;Parent=...;Sampled=1`` -> {"Root": ..., "Parent": ..., "Sampled": ...}."""
-    out = {}
-    for part in value.split(";"):
-        key, _, val = part.strip().partition("=")
-        if key:
-            out[key] = val
-    return out
 
 
 def platform_segments(
@@ -248,11 +238,6 @@ class TraceStore(QueuedWriter):
                 TraceSummary(trace_id, str(root.get("name", "")), start, end - start, count, error)
             )
         return out
-
-    def timeline(self, trace_id: str) -> list[Span]:
-        """Every segment and subsegment of a trace as a depth-first tree."""
-        docs = self.segments(trace_id)
-        return list(flatten(docs))
 
 
 def _row(doc: dict[str, Any]) -> tuple[Any, ...]:

@@ -20,19 +20,25 @@ def new_trace_id() -> str:
     return f"1-{int(time.time()):08x}-{random_hex(12)}"
 
 
+def parse_trace_header(value: str) -> dict[str, str]:
+    """``Root=...;Parent=...;Sampled=1`` -> {"Root": ..., "Parent": ..., "Sampled": ...}
+    (a part with an empty value is left out)."""
+    out: dict[str, str] = {}
+    for part in value.split(";"):
+        key, _, val = part.strip().partition("=")
+        if key and val:
+            out[key] = val
+    return out
+
+
 def trace_header(incoming: str | None, sampled: bool = False) -> str:
     """The ``_X_AMZN_TRACE_ID`` value for one invocation.
 
     An incoming ``X-Amzn-Trace-Id`` keeps its Root (and Sampled decision); a new
     Parent segment id is made either way.
     """
-    root = None
-    flag = "1" if sampled else "0"
-    if incoming:
-        for part in incoming.split(";"):
-            key, _, value = part.strip().partition("=")
-            if key == "Root" and value:
-                root = value
-            elif key == "Sampled" and value in ("0", "1"):
-                flag = value
-    return f"Root={root or new_trace_id()};Parent={random_hex(8)};Sampled={flag}"
+    h = parse_trace_header(incoming) if incoming else {}
+    flag = h.get("Sampled")
+    if flag not in ("0", "1"):
+        flag = "1" if sampled else "0"
+    return f"Root={h.get('Root') or new_trace_id()};Parent={random_hex(8)};Sampled={flag}"
