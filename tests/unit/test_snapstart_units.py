@@ -96,13 +96,15 @@ def test_other_threads_are_named() -> None:
 
 
 def test_snapshot_expires_after_the_ttl_unused() -> None:
-    from snaplambda.execution.snapstart import DEFAULT_SNAPSHOT_TTL_S, snapshot_expired
+    from snaplambda.config import Config
+    from snaplambda.execution.snapstart import snapshot_expired
 
     day = 86400.0
-    assert 14 * day == DEFAULT_SNAPSHOT_TTL_S
-    assert not snapshot_expired(100.0, 100.0, DEFAULT_SNAPSHOT_TTL_S)
-    assert not snapshot_expired(100.0, 100.0 + 14 * day - 0.001, DEFAULT_SNAPSHOT_TTL_S)
-    assert snapshot_expired(100.0, 100.0 + 14 * day, DEFAULT_SNAPSHOT_TTL_S)
+    ttl = Config().snapshot_ttl_s  # the platform's default, Lambda's 14 days
+    assert ttl == 14 * day
+    assert not snapshot_expired(100.0, 100.0, ttl)
+    assert not snapshot_expired(100.0, 100.0 + 14 * day - 0.001, ttl)
+    assert snapshot_expired(100.0, 100.0 + 14 * day, ttl)
     assert snapshot_expired(0.0, 2.0, 1.5)
 
 

@@ -39,9 +39,6 @@ StateListener = Callable[[FunctionConfig, str, str, str], None]
 #: Lambda allows a snapshot's init the function's timeout, at least 130 seconds.
 MIN_SNAPSHOT_INIT_S = 130.0
 
-#: Lambda drops a snapshot its version has not used for 14 days.
-DEFAULT_SNAPSHOT_TTL_S = 14 * 24 * 3600.0
-
 #: The longest wait between two looks for expired snapshots.
 MAX_SWEEP_INTERVAL_S = 3600.0
 
@@ -49,9 +46,9 @@ MAX_SWEEP_INTERVAL_S = 3600.0
 def snapshot_expired(last_used: float, now: float, ttl_s: float) -> bool:
     """Whether a snapshot last used at ``last_used`` has expired at ``now``.
 
-    >>> snapshot_expired(0.0, 14 * 86400.0, DEFAULT_SNAPSHOT_TTL_S)
+    >>> snapshot_expired(0.0, 14 * 86400.0, 14 * 86400.0)
     True
-    >>> snapshot_expired(0.0, 14 * 86400.0 - 1, DEFAULT_SNAPSHOT_TTL_S)
+    >>> snapshot_expired(0.0, 14 * 86400.0 - 1, 14 * 86400.0)
     False
     """
     return now - last_used >= ttl_s
@@ -137,7 +134,7 @@ class SnapshotManager:
         log_sink: LogSink,
         on_state: StateListener,
         log_budget: int,
-        ttl_s: float = DEFAULT_SNAPSHOT_TTL_S,
+        ttl_s: float,
         clock: Callable[[], float] = time.monotonic,
         preload: bool = True,
         immortal: bool = True,
@@ -145,7 +142,7 @@ class SnapshotManager:
         self._pool = pool
         self._preload = preload
         self._immortal = immortal
-        self._learned: dict[Key, list[str]] = {}
+        self._learned: dict[Key, dict[str, None]] = {}
         """Per version: modules its restored environments imported late, now preloaded
         into its snapshot (and into a rebuilt one at once)."""
         self._no_preload: set[Key] = set()
@@ -206,7 +203,7 @@ class SnapshotManager:
         env.log(lines.init_report_line(init.timing.init_duration_ms, "success"))
         snap.holder = SnapshotHolder(env, spawned.control, partial(self._preloaded, key))
         if self._learned.get(key):
-            snap.holder.preload(self._learned[key])
+            snap.holder.preload(list(self._learned[key]))
         snap.last_used = self._clock()
         self._on_state(cfg, "Active", "", "")
 
@@ -225,17 +222,14 @@ class SnapshotManager:
         if not uses_snapshot(cfg):
             return None
         key = (cfg.name, cfg.version)
+        self.touch(cfg)  # unused too long: dropped, and built anew below
         snap = self._snapshots.get(key)
         if snap is not None and snap.task.done() and snap.holder and not snap.holder.alive:
             self.discard(cfg.name, cfg.version)  # the holder died: free it, build anew
             snap = None
-        if snap is not None and self._expired(snap):
-            self.discard(cfg.name, cfg.version)  # unused too long: build anew
-            snap = None
         if snap is None:
             self.build(cfg)
             snap = self._snapshots[key]
-        snap.last_used = self._clock()
         await asyncio.shield(snap.task)
         if snap.holder is None:
             error = snap.error
@@ -254,7 +248,8 @@ class SnapshotManager:
         if threads:  # the holder exits; the next cold start builds it without these
             self._no_preload.add(key)
         else:
-            self._learned.setdefault(key, []).extend(loaded)
+            # A rebuilt snapshot preloads what was learned and reports it again.
+            self._learned.setdefault(key, {}).update(dict.fromkeys(loaded))
 
     def touch(self, cfg: FunctionConfig) -> None:
         """An invoke of ``cfg``: its snapshot (if any) is used now, unless it has
