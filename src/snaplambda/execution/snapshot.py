@@ -28,6 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..runtime.frames import encode
+from ..runtime.snapshot import MAX_PAGE_RANGES
 from .environment import Environment
 from .limits import LimitHandle, attach_soon
 from .process import ChildProcess
@@ -99,8 +100,6 @@ PreloadListener = Callable[[list[str], list[str]], None]
 
 #: A preload frame stays well inside an idle socket's buffer (it is sent unawaited).
 _PRELOAD_MAX_BYTES = 32 * 1024
-#: Address ranges per ``pages`` frame (16 KiB), as the runtime caps them.
-_MAX_RANGES = 1024
 
 
 class SnapshotHolder:
@@ -158,7 +157,7 @@ class SnapshotHolder:
         if not self.alive:
             return
         try:
-            flat = array("Q", (int(v) for r in ranges[:_MAX_RANGES] for v in r[:2]))
+            flat = array("Q", (int(v) for r in ranges[:MAX_PAGE_RANGES] for v in r[:2]))
         except (TypeError, ValueError, OverflowError):
             return  # not two addresses per range: ignore what the function sent
         self._send(encode({"t": "pages"}, flat.tobytes()))
