@@ -17,9 +17,31 @@ from typing import Any
 
 import boto3
 import httpx
+import pytest
 from botocore.config import Config as BotoConfig
 
+from snaplambda.execution.errors import RuntimeUnavailable
+from snaplambda.execution.runtimes import RuntimeResolver
+
 FUNCTIONS = Path(__file__).parent / "functions"
+
+
+def interpreter_for(runtime: str) -> str:
+    """The interpreter the platform runs ``runtime`` with, found as the platform finds
+    it; the calling test is skipped where this machine has none."""
+    try:
+        return RuntimeResolver({}).resolve(runtime).path
+    except RuntimeUnavailable as exc:
+        pytest.skip(f"{runtime} is not installed here: {exc}")
+
+
+def needs_runtime(runtime: str) -> pytest.MarkDecorator:
+    """A mark that skips tests needing ``runtime`` where this machine has none."""
+    try:
+        RuntimeResolver({}).resolve(runtime)
+    except RuntimeUnavailable as exc:
+        return pytest.mark.skipif(True, reason=f"{runtime} is not installed here: {exc}")
+    return pytest.mark.skipif(False, reason="")
 
 
 def free_port() -> int:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import Server, create, invoke, zip_files
+from tests.support import Server, create, interpreter_for, invoke, zip_files
 
 SOURCE = {
     "app.py": "import helper\n\ndef handler(event, context):\n    return helper.VALUE\n",
@@ -25,13 +25,7 @@ def _pycs(directory: Path) -> list[str]:
     ("runtime", "tag"), [("python3.11", "cpython-311"), ("python3.12", "cpython-312")]
 )
 def test_code_is_compiled_after_deploy(server: Server, lam: Any, runtime: str, tag: str) -> None:
-    from snaplambda.execution.errors import RuntimeUnavailable
-    from snaplambda.execution.runtimes import RuntimeResolver
-
-    try:
-        RuntimeResolver({}).resolve(runtime)
-    except RuntimeUnavailable as exc:
-        pytest.skip(str(exc))
+    interpreter_for(runtime)
     files = {**SOURCE, "helper.py": f"VALUE = 'compiled ahead for {runtime}'\n"}
     create(lam, f"precompiled-{tag}", zip_files(files), runtime=runtime)
     key = lam.get_function(FunctionName=f"precompiled-{tag}")["Code"]["Location"].rsplit("/", 1)[-1]

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.functional.test_cli import cli
-from tests.support import Server, invoke
+from tests.support import Server, interpreter_for, invoke
 
 SAM = Path(__file__).parent.parent / "sam"
 
@@ -144,13 +144,7 @@ def test_sam_event_invoke_config(server: Server, lam: Any) -> None:
 
 
 def test_sam_snapstart_and_provisioned_concurrency_are_applied(server: Server, lam: Any) -> None:
-    from snaplambda.execution.errors import RuntimeUnavailable
-    from snaplambda.execution.runtimes import RuntimeResolver
-
-    try:
-        RuntimeResolver({}).resolve("python3.12")
-    except RuntimeUnavailable as exc:
-        pytest.skip(str(exc))
+    interpreter_for("python3.12")  # SnapStart's oldest runtime
     out = cli("deploy", str(SAM / "snap" / "template.yaml"), "--endpoint", server.endpoint)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "provisioned concurrency 1" in out.stdout and "0 properties not applied" in out.stdout

@@ -18,9 +18,7 @@ from typing import Any
 
 import pytest
 
-from snaplambda.execution.errors import RuntimeUnavailable
-from snaplambda.execution.runtimes import RuntimeResolver
-from tests.support import Server, create, invoke, report_fields, zip_function
+from tests.support import Server, create, interpreter_for, invoke, report_fields, zip_function
 
 RESERVED = "ReservedFunctionConcurrentInvocationLimitExceeded"
 ACCOUNT = "ConcurrentInvocationLimitExceeded"
@@ -425,10 +423,7 @@ def test_functions_survive_a_restart(servers: Callable[..., Server], tmp_path: P
 
 @pytest.mark.parametrize("runtime", ["python3.11", "python3.12", "python3.13"])
 def test_runtime_runs_its_python_version(lam: Any, runtime: str) -> None:
-    try:
-        RuntimeResolver({}).resolve(runtime)
-    except RuntimeUnavailable as exc:
-        pytest.skip(f"{runtime} is not installed here: {exc}")
+    interpreter_for(runtime)
     name = "version-" + runtime.replace(".", "-")
     create(lam, name, zip_function("pyversion"), runtime=runtime)
     body = ok(invoke(lam, name))

@@ -17,22 +17,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from snaplambda.execution.errors import RuntimeUnavailable
-from snaplambda.execution.runtimes import RuntimeResolver
-from tests.support import Server, create, invoke, report_fields, zip_files
+from tests.support import Server, create, invoke, needs_runtime, report_fields, zip_files
 
-
-def _has_312() -> bool:
-    try:
-        RuntimeResolver({}).resolve("python3.12")
-    except RuntimeUnavailable:
-        return False
-    return True
-
-
-pytestmark = pytest.mark.skipif(
-    not _has_312(), reason="SnapStart needs a python3.12 interpreter and none was found"
-)
+pytestmark = needs_runtime("python3.12")  # SnapStart's oldest runtime
 
 SNAP = {"ApplyOn": "PublishedVersions"}
 

@@ -14,11 +14,10 @@ from typing import Any
 
 import pytest
 
-from tests.functional.test_snapstart import pytestmark as needs_312
 from tests.functional.test_snapstart import snap_function
-from tests.support import Server, invoke, report_fields
+from tests.support import Server, invoke, needs_runtime, report_fields
 
-pytestmark = needs_312
+pytestmark = needs_runtime("python3.12")  # SnapStart's oldest runtime
 
 TTL_S = 1.5
 

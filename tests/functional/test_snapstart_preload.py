@@ -11,14 +11,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.support import Server, create, invoke, needs_runtime, zip_files
 
-from tests.functional.test_snapstart import _has_312
-from tests.support import Server, create, invoke, zip_files
-
-pytestmark = pytest.mark.skipif(
-    not _has_312(), reason="SnapStart needs a python3.12 interpreter and none was found"
-)
+pytestmark = needs_runtime("python3.12")  # SnapStart's oldest runtime
 
 APP = """
 import os, sys

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from snaplambda.execution.errors import RuntimeUnavailable
-from snaplambda.execution.runtimes import RuntimeResolver
 from snaplambda.runtime import immortal
+from tests.support import interpreter_for
 
 RUNTIME_DIR = Path(immortal.__file__).parent
 
@@ -96,17 +95,10 @@ print(json.dumps(out))
 """
 
 
-def _interpreter(runtime: str) -> str:
-    try:
-        return RuntimeResolver({}).resolve(runtime).path
-    except RuntimeUnavailable:
-        pytest.skip(f"needs a {runtime} interpreter and none was found")
-
-
 @pytest.mark.parametrize("runtime", ["python3.12", "python3.13"])
 def test_immortal_objects_and_mortal_ones(runtime: str) -> None:
     done = subprocess.run(
-        [_interpreter(runtime), "-c", SCRIPT, str(RUNTIME_DIR)],
+        [interpreter_for(runtime), "-c", SCRIPT, str(RUNTIME_DIR)],
         capture_output=True,
         text=True,
         timeout=60,
