@@ -17,18 +17,22 @@ def test_take_without_a_loop_makes_one(tmp_path: Path) -> None:
 
 
 def test_spares_are_made_ahead_and_removed_at_close(tmp_path: Path) -> None:
+    async def refilled(count: int) -> None:
+        for _ in range(500):  # the refill runs later, on a worker thread
+            if len(list(tmp_path.iterdir())) == count:
+                return
+            await asyncio.sleep(0.01)
+
     async def scenario() -> None:
         dirs = ScratchDirs(tmp_path, spare=2)
         taken = [dirs.take()]
-        for _ in range(200):  # the refill runs later, on a worker thread
-            await asyncio.sleep(0.01)
-            if len(list(tmp_path.iterdir())) == 3:
-                break
+        await refilled(3)
         assert len(list(tmp_path.iterdir())) == 3  # the one taken and two spares
         taken += [dirs.take(), dirs.take(), dirs.take()]
         assert len({env_id for env_id, _ in taken}) == 4
         assert all(path.is_dir() for _, path in taken)
-        await asyncio.sleep(0.6)  # past the refill delay, and the refill
+        await refilled(6)
+        assert len(list(tmp_path.iterdir())) == 6  # two spares again beside the four taken
         dirs.close()
         assert sorted(tmp_path.iterdir()) == sorted(path for _, path in taken)
 
