@@ -237,6 +237,8 @@ def test_written_ranges_cover_what_a_forked_copy_wrote() -> None:
 
     buffer = bytearray(64 * 1024)
     start = ctypes.addressof((ctypes.c_char * len(buffer)).from_buffer(buffer))
+    kept = bytearray(b"k" * (64 * 1024))  # present before the fork, never written after
+    kept_start = ctypes.addressof((ctypes.c_char * len(kept)).from_buffer(kept))
     read_end, write_end = os.pipe()
     with warnings.catch_warnings():  # 3.12+ warns about forking with threads alive
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -257,4 +259,7 @@ def test_written_ranges_cover_what_a_forked_copy_wrote() -> None:
     page = os.sysconf("SC_PAGE_SIZE")
     first, last = -(-start // page) * page, (start + len(buffer)) // page * page
     assert any(lo <= first and last <= hi for lo, hi in ranges), (first, last, ranges[:5])
+    # Pages still shared with the parent are not the copy's own.
+    kept_first, kept_last = -(-kept_start // page) * page, (kept_start + len(kept)) // page * page
+    assert not any(lo < kept_last and kept_first < hi for lo, hi in ranges), (kept_first, ranges)
     assert len(ranges) <= snapshot.MAX_PAGE_RANGES
