@@ -5,7 +5,8 @@ wanted environments per version for the :class:`~.execution.fleet.ProvisionedFle
 A configuration is on an alias or a published version, never on $LATEST.  All of a
 function's provisioned concurrency must fit in its reserved concurrency when it has
 some; otherwise, with every other unreserved function's, in the unreserved part of
-the platform limit less the unreserved minimum.
+the platform limit less the unreserved minimum.  The same rules are checked when a
+reservation changes (:meth:`ProvisionedService.check_reservation`).
 """
 
 from __future__ import annotations
@@ -103,15 +104,14 @@ class ProvisionedService:
                     f"provisioned on other qualifiers {others}, reserved {reserved})"
                 )
         else:
+            reservations = self.reservations()
             elsewhere = others + sum(
                 c.requested
                 for f, configs in self._configs.items()
-                if f != name and self._reserved(f) is None
+                if f != name and f not in reservations
                 for c in configs.values()
             )
-            reserved_total = sum(
-                r for f in self._versions.functions.list() if (r := self._reserved(f.name))
-            )
+            reserved_total = sum(reservations.values())
             if not decide.fits_unreserved(value, elsewhere, self._limit, reserved_total):
                 keep = decide.unreserved_minimum(self._limit)
                 raise InvalidParameterValue(
@@ -129,6 +129,25 @@ class ProvisionedService:
         self._configs.setdefault(name, {})[qualifier] = config
         self._apply(name, qualifier)
         return self.describe(config)
+
+    def check_reservation(self, name: str, value: int) -> None:
+        """PutFunctionConcurrency's limits on reserving ``value`` executions for
+        ``name``: the unreserved minimum stays free, and the function's provisioned
+        concurrency fits in the reservation."""
+        others = sum(r for f, r in self.reservations().items() if f != name)
+        if not decide.fits_reservation(value, others, self._limit):
+            raise InvalidParameterValue(
+                "Specified ReservedConcurrentExecutions for function decreases account's "
+                "UnreservedConcurrentExecution below its minimum value of "
+                f"[{decide.unreserved_minimum(self._limit)}] "
+                f"(requested {value}, reserved elsewhere {others}, limit {self._limit})"
+            )
+        provisioned = self.total(name)
+        if not decide.fits_reserved(provisioned, 0, value):
+            raise InvalidParameterValue(
+                f"Specified ReservedConcurrentExecutions ({value}) for function is less than "
+                f"its total provisioned concurrency ({provisioned})"
+            )
 
     def delete(self, name: str, qualifier: str | None) -> None:
         """DeleteProvisionedConcurrencyConfig."""
@@ -214,6 +233,14 @@ class ProvisionedService:
         """ListProvisionedConcurrencyConfigs, by qualifier."""
         self._versions.functions.get(name)
         return sorted(self._configs.get(name, {}).values(), key=lambda c: c.qualifier)
+
+    def reservations(self) -> dict[str, int]:
+        """The reserved concurrency of every function that has one."""
+        return {
+            f.name: r
+            for f in self._versions.functions.list()
+            if (r := self._reserved(f.name)) is not None
+        }
 
     def total(self, name: str) -> int:
         """All provisioned concurrency configured on ``name``."""

@@ -11,6 +11,7 @@ from snaplambda.execution.provisioned import (
     Plan,
     Status,
     counters,
+    fits_reservation,
     fits_reserved,
     fits_unreserved,
     keep_on_release,
@@ -102,6 +103,8 @@ def test_counters_and_status() -> None:
 def test_limits() -> None:
     assert unreserved_minimum(1000) == 100
     assert unreserved_minimum(200) == 20
+    assert fits_reservation(880, 20, 1000)
+    assert not fits_reservation(880, 21, 1000)
     assert fits_reserved(3, 2, 5)
     assert not fits_reserved(4, 2, 5)
     assert fits_unreserved(880, 0, 1000, 20)

@@ -99,31 +99,12 @@ class LambdaApi:
         name = _name(request)
         body = await read_body(request)
         value = body.get("ReservedConcurrentExecutions")
-        limit = self.p.config.max_concurrency
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise InvalidParameterValue(
                 f"Value '{value}' at 'reservedConcurrentExecutions' must be an integer >= 0"
             )
         self.p.functions.get(name)
-        others = sum(
-            r
-            for f in self.p.functions.list()
-            if f.name != name and (r := self.p.functions.reserved_concurrency(f.name)) is not None
-        )
-        # As on AWS, 100 executions stay unreserved (or a tenth of a small limit).
-        keep = min(100, limit // 10)
-        if value + others > limit - keep:
-            raise InvalidParameterValue(
-                f"Specified ReservedConcurrentExecutions for function decreases account's "
-                f"UnreservedConcurrentExecution below its minimum value of [{keep}] "
-                f"(requested {value}, reserved elsewhere {others}, limit {limit})"
-            )
-        provisioned = self.p.provisioned.total(name)
-        if value < provisioned:
-            raise InvalidParameterValue(
-                f"Specified ReservedConcurrentExecutions ({value}) for function is less than "
-                f"its total provisioned concurrency ({provisioned})"
-            )
+        self.p.provisioned.check_reservation(name, value)
         self.p.store.put_setting(name, "concurrency", {"ReservedConcurrentExecutions": value})
         self.p.pool.set_reserved(name, value)
         return json_response({"ReservedConcurrentExecutions": value})
@@ -143,11 +124,7 @@ class LambdaApi:
 
     async def account_settings(self, request: Request) -> Response:
         limit = self.p.config.max_concurrency
-        reserved = sum(
-            r
-            for f in self.p.functions.list()
-            if (r := self.p.functions.reserved_concurrency(f.name)) is not None
-        )
+        reserved = sum(self.p.provisioned.reservations().values())
         return json_response(
             {
                 "AccountLimit": {

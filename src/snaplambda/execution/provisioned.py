@@ -97,6 +97,12 @@ def counters(requested: int, ready: int, busy: int, failed: bool) -> Counters:
     return Counters(requested, allocated, available, status)
 
 
+def fits_reservation(reserved: int, reserved_elsewhere: int, limit: int) -> bool:
+    """A reservation: with every other function's, it leaves the unreserved minimum
+    of the platform limit free."""
+    return reserved + reserved_elsewhere <= limit - unreserved_minimum(limit)
+
+
 def fits_reserved(requested: int, other_provisioned: int, reserved: int) -> bool:
     """A function with reserved concurrency: all its provisioned concurrency (this
     configuration's and its other qualifiers') fits in the reservation."""
