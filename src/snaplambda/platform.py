@@ -176,6 +176,7 @@ class Platform:
         self.pool.extra_env["AWS_XRAY_DAEMON_ADDRESS"] = self.xray_address
         self.fleet = self.pool.fleet = ProvisionedFleet(self.pool)
         self.fleet.on_use = self.metrics.provisioned
+        self.pool.on_admit = self.metrics.concurrency
         self.provisioned = ProvisionedService(
             self.store,
             self.aliases,
@@ -335,15 +336,12 @@ class Platform:
         )
         self.snapshots.touch(cfg)
         metrics = self.metrics
-        metrics.begin(cfg.name)
         t_start = time.time()
         try:
             result, cold = await self.pool.invoke(cfg, request, ref.qualifier)
         except Throttled:
             metrics.throttle(cfg.name, ref.qualifier)
             raise
-        finally:
-            metrics.end(cfg.name)
         rep = result.report
         if rep.xray is not None:  # sampled: the platform's own segments
             self.traces.put_platform(

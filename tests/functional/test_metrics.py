@@ -52,6 +52,8 @@ def test_throttles_are_counted(server: Server, lam: Any) -> None:
     with pytest.raises(lam.exceptions.TooManyRequestsException):
         lam.invoke(FunctionName="mx-throttled", Payload=b"{}")
     assert _total(_series(server, "mx-throttled", metric="Throttles")) == 1
+    # A throttled call never ran: it is no concurrent execution.
+    assert not _series(server, "mx-throttled", metric="ConcurrentExecutions")["datapoints"]
     text = httpx.get(f"{server.endpoint}/metrics", timeout=30).text
     assert 'snaplambda_throttles_total{function="mx-throttled",version=""} 1.0' in text
 

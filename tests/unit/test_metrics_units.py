@@ -65,11 +65,10 @@ def test_store_records_and_queries(tmp_path: Path) -> None:
     store = MetricsStore(tmp_path / "m.db", lambda g, s, t, m: warnings.append(m))
     try:
         for i in range(10):
-            store.begin("fn")
+            store.concurrency("fn", 1)
             store.invocation(
                 "fn", "live", "3", float(i + 1), i == 0, i == 0, 50.0 if i == 0 else None, None
             )
-            store.end("fn")
         store.observe_logs(
             [("g", "s", 1, _doc()), ("g", "s", 1, '{"_aws": 3}'), ("g", "s", 1, "plain")]
         )
@@ -92,6 +91,9 @@ def test_store_records_and_queries(tmp_path: Path) -> None:
         assert len(warnings) == 1 and "invalid Embedded Metric Format" in warnings[0]
         assert store.totals.emf_errors == 1
         assert ("ns", "m", {}) in store.list_metrics("ns")
-        assert store.inflight == {}
+        (conc,) = store.query(
+            "AWS/Lambda", "ConcurrentExecutions", {"FunctionName": "fn"}, 0, now + 1, 3600
+        )
+        assert (conc.sample_count, conc.maximum, conc.unit) == (10, 1.0, "Count")
     finally:
         store.close()

@@ -150,7 +150,8 @@ def test_metric_store_records_the_new_platform_metrics(tmp_path: Path) -> None:
     assert (age.maximum, age.unit) == (2500.0, "Milliseconds")
     (dle,) = store.query(NAMESPACE, "DeadLetterErrors", {"FunctionName": "f"}, *span, 3600)
     assert dle.sum == 1.0
-    text = exposition(store).decode()
+    text = exposition(store, {"f": 2}).decode()
+    assert 'snaplambda_concurrent_executions{function="f"} 2.0' in text
     assert 'snaplambda_dead_letter_errors_total{function="f",version=""} 1.0' in text
     assert 'snaplambda_async_event_age_seconds_sum{function="f",version=""} 2.5' in text
     assert 'snaplambda_provisioned_concurrency_utilization{function="f",qualifier="live"} 0.0' in (

@@ -30,7 +30,9 @@ def routes(platform: Platform) -> list[Route]:
 
     async def prometheus(request: Request) -> Response:
         await asyncio.to_thread(sync_all, platform)
-        body = await asyncio.to_thread(exposition, store)
+        # Copied here: the event loop is what changes it.
+        in_flight = dict(platform.pool.concurrency.in_flight)
+        body = await asyncio.to_thread(exposition, store, in_flight)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     async def series(request: Request) -> Response:

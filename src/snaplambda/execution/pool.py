@@ -84,6 +84,9 @@ class EnvironmentPool:
         self.extra_env: dict[str, str] = {}
         """Variables every environment gets (the X-Ray daemon address)."""
         self.concurrency = ConcurrencyState(limit=config.max_concurrency)
+        self.on_admit: Callable[[str, int], None] | None = None
+        """Set by the platform: called with a function's name and its in-flight count
+        each time an invocation of it is admitted (ConcurrentExecutions)."""
         self.stats = PoolStats()
         self.usage = Usage()
         """Per function and qualifier: cold starts, idle environment time (beyond AWS)."""
@@ -119,6 +122,8 @@ class EnvironmentPool:
         self.concurrency.begin(cfg.name)
         self.keep_alive.observe_invoke(cfg.name, time.monotonic())
         try:
+            if self.on_admit is not None:
+                self.on_admit(cfg.name, self.concurrency.in_flight[cfg.name])
             fleet = self.fleet
             env = fleet.take(cfg, qualifier) if fleet is not None else None
             provisioned = env is not None

@@ -150,8 +150,6 @@ class MetricsStore(QueuedWriter):
         self._log_writer = log_writer
         self._totals_lock = threading.Lock()
         self.totals = Totals()
-        self.inflight: dict[str, int] = {}
-        """Invocations running now, per function (updated on the event loop)."""
         self._start_writer("snaplambda-metrics")
 
     # -- the hot path: queue puts only ------------------------------------------
@@ -185,18 +183,10 @@ class MetricsStore(QueuedWriter):
     def throttle(self, function: str, qualifier: str | None) -> None:
         self._queue.put(("thr", function, qualifier, time.time()))
 
-    def begin(self, function: str) -> None:
-        """An invocation starts: count it in ConcurrentExecutions."""
-        running = self.inflight.get(function, 0) + 1
-        self.inflight[function] = running
+    def concurrency(self, function: str, running: int) -> None:
+        """An invocation was admitted: ``running`` of ``function`` run now, counting
+        it (a ConcurrentExecutions sample)."""
         self._queue.put(("conc", function, running, time.time()))
-
-    def end(self, function: str) -> None:
-        running = self.inflight.get(function, 1) - 1
-        if running:
-            self.inflight[function] = running
-        else:
-            self.inflight.pop(function, None)
 
     def provisioned(self, function: str, qualifier: str, busy: int, allocated: int) -> None:
         """Provisioned environments of ``function:qualifier`` busy now, of ``allocated``

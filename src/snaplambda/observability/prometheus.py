@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import (
@@ -34,8 +34,14 @@ _HISTOGRAMS = {
 
 
 class _StoreCollector(Collector):
-    def __init__(self, store: MetricsStore, extra: Callable[[], Iterator[Metric]] | None) -> None:
+    def __init__(
+        self,
+        store: MetricsStore,
+        in_flight: Mapping[str, int],
+        extra: Callable[[], Iterator[Metric]] | None,
+    ) -> None:
         self.store = store
+        self.in_flight = in_flight
         self.extra = extra
 
     def collect(self) -> Iterator[Metric]:
@@ -69,7 +75,7 @@ class _StoreCollector(Collector):
         gauge = GaugeMetricFamily(
             "snaplambda_concurrent_executions", "Invocations running now", labels=["function"]
         )
-        for function, running in sorted(dict(store.inflight).items()):
+        for function, running in sorted(self.in_flight.items()):
             gauge.add_metric([function], running)
         yield gauge
         pcu = GaugeMetricFamily(
@@ -108,8 +114,13 @@ class _StoreCollector(Collector):
             yield from self.extra()
 
 
-def exposition(store: MetricsStore, extra: Callable[[], Iterator[Metric]] | None = None) -> bytes:
-    """The Prometheus text format of everything ``store`` counts."""
+def exposition(
+    store: MetricsStore,
+    in_flight: Mapping[str, int] | None = None,
+    extra: Callable[[], Iterator[Metric]] | None = None,
+) -> bytes:
+    """The Prometheus text format of everything ``store`` counts, with ``in_flight``
+    (invocations running now, per function) as the concurrent executions gauge."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_StoreCollector(store, extra))
+    registry.register(_StoreCollector(store, in_flight or {}, extra))
     return generate_latest(registry)
