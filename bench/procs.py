@@ -8,6 +8,7 @@ here depends on the platform's internals.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,15 +81,25 @@ def environments(server_pid: int, function: str) -> list[int]:
     return [pid for pid in children(server_pid) if function_name(pid) == function]
 
 
-def wait_until_gone(server_pid: int, function: str, timeout_s: float = 10.0) -> bool:
-    """Wait (bounded) until no environment of ``function`` is alive."""
+def wait_until(condition: Callable[[], bool], timeout_s: float = 10.0) -> bool:
+    """Wait (bounded) until ``condition()``; whether it came true."""
     deadline = time.monotonic() + timeout_s
-    while environments(server_pid, function):
+    while not condition():
         if time.monotonic() > deadline:
             return False
-        # Polling: another process's exit gives us nothing to wait on.
-        time.sleep(0.005)
+        # Polling: another process's exit, or the server's view of it, gives no event.
+        time.sleep(0.002)
     return True
+
+
+def wait_until_gone(server_pid: int, function: str, timeout_s: float = 10.0) -> bool:
+    """Wait (bounded) until no environment of ``function`` is alive."""
+    return wait_until(lambda: not environments(server_pid, function), timeout_s)
+
+
+def mb(kb: float) -> float:
+    """Kibibytes as mebibytes."""
+    return kb / 1024
 
 
 def memory(pid: int) -> Memory:

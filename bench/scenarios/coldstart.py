@@ -35,10 +35,10 @@ from pathlib import Path
 from .. import procs
 from ..client import Connection, check_invoke, invoke_request
 from ..control import LambdaControl
-from ..report import report_of
+from ..report import Report, report_of
 from ..stats import Summary, summarize
 
-_BARE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "en_US.UTF-8"}
+BARE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "en_US.UTF-8"}
 
 
 class ColdStartMissed(Exception):
@@ -105,7 +105,7 @@ def import_wall_ms(interpreter: str, package: Path, exit_normally: bool = True) 
     subprocess.run(
         [interpreter, "-S", "-c", code],
         cwd=package,
-        env=_BARE_ENV,
+        env=BARE_ENV,
         stdin=subprocess.DEVNULL,
         capture_output=True,
         check=True,
@@ -135,21 +135,27 @@ def _phases(
     )
 
 
-def cold_invoke(conn: Connection, function: str, event: bytes) -> ColdSample:
-    """One invoke that must be a cold start, timed end to end."""
+def timed_invoke(conn: Connection, function: str, event: bytes) -> tuple[int, int, bytes, Report]:
+    """One invoke with its log tail, checked, the app's own status too: (sent and
+    received, monotonic ns; the body; its REPORT)."""
     request = invoke_request(function, event, tail=True)
     sent = time.monotonic_ns()
     response = conn.roundtrip(request)
     received = time.monotonic_ns()
     check_invoke(response)
-    report = report_of(response)
-    init_ms = report.init_duration_ms
-    if init_ms is None:
-        raise ColdStartMissed(f"{function}: REPORT has no Init Duration")
     result = json.loads(response.body)
     if isinstance(result, dict) and result.get("statusCode", 200) != 200:
         raise ColdStartMissed(f"{function}: the app answered {result}")
-    phases = _phases(response.body, sent, received, init_ms, report.duration_ms)
+    return sent, received, response.body, report_of(response)
+
+
+def cold_invoke(conn: Connection, function: str, event: bytes) -> ColdSample:
+    """One invoke that must be a cold start, timed end to end."""
+    sent, received, body, report = timed_invoke(conn, function, event)
+    init_ms = report.init_duration_ms
+    if init_ms is None:
+        raise ColdStartMissed(f"{function}: REPORT has no Init Duration")
+    phases = _phases(body, sent, received, init_ms, report.duration_ms)
     return ColdSample((received - sent) / 1e6, init_ms, report.duration_ms, phases)
 
 

@@ -21,10 +21,6 @@ class MemoryResult:
     processes: list[procs.Memory]
 
 
-def _mb(kb: float) -> float:
-    return kb / 1024
-
-
 def measure(server_pid: int, function: str) -> MemoryResult:
     pids = procs.environments(server_pid, function)
     if not pids:
@@ -34,10 +30,10 @@ def measure(server_pid: int, function: str) -> MemoryResult:
     return MemoryResult(
         function=function,
         environments=count,
-        pss_mb=_mb(sum(m.pss_kb for m in samples) / count),
-        rss_mb=_mb(sum(m.rss_kb for m in samples) / count),
-        uss_mb=_mb(sum(m.uss_kb for m in samples) / count),
-        pss_total_mb=_mb(sum(m.pss_kb for m in samples)),
+        pss_mb=procs.mb(sum(m.pss_kb for m in samples) / count),
+        rss_mb=procs.mb(sum(m.rss_kb for m in samples) / count),
+        uss_mb=procs.mb(sum(m.uss_kb for m in samples) / count),
+        pss_total_mb=procs.mb(sum(m.pss_kb for m in samples)),
         processes=samples,
     )
 
@@ -45,4 +41,12 @@ def measure(server_pid: int, function: str) -> MemoryResult:
 def measure_process(pid: int, label: str) -> MemoryResult:
     """The same figures for one other process (the server itself)."""
     m = procs.memory(pid)
-    return MemoryResult(label, 1, _mb(m.pss_kb), _mb(m.rss_kb), _mb(m.uss_kb), _mb(m.pss_kb), [m])
+    return MemoryResult(
+        label,
+        1,
+        procs.mb(m.pss_kb),
+        procs.mb(m.rss_kb),
+        procs.mb(m.uss_kb),
+        procs.mb(m.pss_kb),
+        [m],
+    )

@@ -50,14 +50,12 @@ from pathlib import Path
 from .. import procs
 from ..client import Connection, check_invoke, invoke_request
 from ..control import LambdaControl
-from ..report import report_of
 from ..stats import Summary, summarize
-from .coldstart import ColdStartMissed, cold_invoke
+from .coldstart import BARE_ENV, ColdStartMissed, cold_invoke, timed_invoke
 from .latency import timed_invokes
 
 FORK_FLOOR = Path(__file__).resolve().parent.parent / "forkfloor.py"
 _SNAPSHOT_MARK = b"_SNAPLAMBDA_SNAPSHOT=1"
-_BARE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "en_US.UTF-8"}
 
 
 @dataclass(frozen=True)
@@ -132,28 +130,16 @@ def _below(count: Callable[[], int], bound: int) -> bool:
     return count() < bound
 
 
-def _wait(condition: Callable[[], bool], what: str, timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise ColdStartMissed(f"timed out waiting until {what}")
-        # Polling: another process's exit, or the server's view of it, gives no event.
-        time.sleep(0.002)
+def _wait(condition: Callable[[], bool], what: str) -> None:
+    if not procs.wait_until(condition):
+        raise ColdStartMissed(f"timed out waiting until {what}")
 
 
 def restore_invoke(conn: Connection, qualified: str, event: bytes) -> tuple[float, float]:
     """One invoke that must restore from the snapshot: (end to end, Restore Duration)."""
-    request = invoke_request(qualified, event, tail=True)
-    sent = time.monotonic_ns()
-    response = conn.roundtrip(request)
-    received = time.monotonic_ns()
-    check_invoke(response)
-    report = report_of(response)
+    sent, received, _, report = timed_invoke(conn, qualified, event)
     if report.restore_duration_ms is None:
         raise ColdStartMissed(f"{qualified}: REPORT has no Restore Duration (not restored)")
-    result = json.loads(response.body)
-    if isinstance(result, dict) and result.get("statusCode", 200) != 200:
-        raise ColdStartMissed(f"{qualified}: the app answered {result}")
     return (received - sent) / 1e6, report.restore_duration_ms
 
 
@@ -165,7 +151,7 @@ def fork_floor(
     done = subprocess.run(
         argv + ([mode] if mode else []),
         cwd=package,
-        env=_BARE_ENV,
+        env=BARE_ENV,
         input=event,
         capture_output=True,
         check=True,
@@ -173,10 +159,6 @@ def fork_floor(
     )
     times: list[float] = json.loads(done.stdout)
     return times
-
-
-def _mb(kb: float) -> float:
-    return kb / 1024
 
 
 #: Simultaneous requests sent to measure the memory of a scaled-out version.
@@ -205,7 +187,7 @@ def _scale_out(
             c.close()
     restored = procs.session_leaders(holder)
     pss = [procs.memory(pid).pss_kb for pid in restored]
-    return len(restored), _mb(sum(pss) / len(pss))
+    return len(restored), procs.mb(sum(pss) / len(pss))
 
 
 def _restores(
@@ -262,11 +244,11 @@ def _restores(
         fork_floor_ms=floor,
         fork_floor_unpreloaded_ms=unpreloaded,
         ratio_restore_floor_p50=restore_s.p50 / floor.p50,
-        restored_pss_mb=_mb(restored_mem.pss_kb),
-        restored_rss_mb=_mb(restored_mem.rss_kb),
-        restored_uss_mb=_mb(restored_mem.uss_kb),
-        holder_pss_mb=_mb(holder_mem.pss_kb),
-        holder_rss_mb=_mb(holder_mem.rss_kb),
+        restored_pss_mb=procs.mb(restored_mem.pss_kb),
+        restored_rss_mb=procs.mb(restored_mem.rss_kb),
+        restored_uss_mb=procs.mb(restored_mem.uss_kb),
+        holder_pss_mb=procs.mb(holder_mem.pss_kb),
+        holder_rss_mb=procs.mb(holder_mem.rss_kb),
         scaled_envs=scaled_envs,
         scaled_pss_mb=scaled_pss,
     )
@@ -320,8 +302,8 @@ def run(
         runtime="python3.12",
         fresh_ms=fresh_s,
         fresh_init_duration_ms=summarize(fresh_init),
-        fresh_rss_mb=_mb(fresh_mem.rss_kb),
-        fresh_pss_mb=_mb(fresh_mem.pss_kb),
+        fresh_rss_mb=procs.mb(fresh_mem.rss_kb),
+        fresh_pss_mb=procs.mb(fresh_mem.pss_kb),
         warm_ms=summarize(warm),
         restores=plain,
         primed=primed,
