@@ -113,7 +113,8 @@ def test_traces_are_exported_over_otlp(
             assert span["parent"] == header["Parent"], name
             assert span["end"] >= span["start"] > 0
         work = next(s for s in spans if s["name"] == "work")
-        assert 15_000_000 < work["end"] - work["start"] < 5_000_000_000
+        # Nanoseconds since the epoch: at or after the trace was made, ended by now.
+        assert int(epoch, 16) * 10**9 <= work["start"] <= work["end"] <= time.time_ns()
         assert work["attrs"]["aws.xray.annotations.order"] == "42"
         for span in spans:
             assert span["attrs"]["faas.name"] == "otlp-fn"

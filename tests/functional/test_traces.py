@@ -4,6 +4,7 @@ aws-xray-sdk (from PyPI, unchanged) sending to it."""
 from __future__ import annotations
 
 import base64
+import time
 from typing import Any
 
 import httpx
@@ -76,7 +77,8 @@ def test_active_tracing_with_xray_sdk(server: Server, lam: Any, xray_zip: bytes)
     function_seg = next(s for s in trace["Timeline"] if s["origin"] == "AWS::Lambda::Function")
     assert work["parentId"] == header["Parent"] == function_seg["id"]
     assert work["depth"] == function_seg["depth"] + 1
-    assert 0.015 < work["end"] - work["start"] < 5
+    # Epoch seconds: at or after the trace was made, by the end before now.
+    assert int(header["Root"].split("-")[1], 16) <= work["start"] <= work["end"] <= time.time()
     sdk_docs = [d for d in trace["Segments"] if d["name"] == "work"]
     assert sdk_docs[0]["annotations"] == {"order": "42"}
     # A warm invoke: a new trace without an Initialization span.

@@ -122,7 +122,7 @@ def test_worker_reports_event_age_and_dead_letter_errors(tmp_path: Path) -> None
 
     asyncio.run(scenario())
     assert [(f, q) for f, q, _ in ages] == [("f", "live")]
-    assert 0.0 <= ages[0][2] < 5
+    assert ages[0][2] >= 0.0
     assert errors == [("f", "live")]
 
 
