@@ -28,11 +28,12 @@ def _stats(server: Server, metric: str, dims: dict[str, str], stat: str) -> list
     return [p[stat] for p in got["Datapoints"]]
 
 
-def _poll(check: Any) -> Any:
+def _poll(check: Any, expected: Any) -> Any:
+    """``check()`` once it returns ``expected`` (what it last returned after 30 s)."""
     deadline = time.monotonic() + 30
     while True:
         value = check()
-        if value or time.monotonic() > deadline:
+        if value == expected or time.monotonic() > deadline:
             return value
         time.sleep(0.1)
 
@@ -47,9 +48,10 @@ def test_provisioned_concurrency_utilization(server: Server, lam: Any) -> None:
     assert body["initType"] == "provisioned-concurrency"
     dims = {"FunctionName": "mx-pcu", "Resource": f"mx-pcu:{alias}"}
     # One of two busy while it ran, none after.
-    assert _poll(lambda: _stats(server, "ProvisionedConcurrencyUtilization", dims, "Maximum")) == [
-        0.5
-    ]
+    maxima = _poll(
+        lambda: _stats(server, "ProvisionedConcurrencyUtilization", dims, "Maximum"), [0.5]
+    )
+    assert maxima == [0.5]
     assert _stats(server, "ProvisionedConcurrencyUtilization", dims, "Minimum") == [0.0]
     assert _stats(server, "ProvisionedConcurrentExecutions", dims, "Maximum") == [1.0]
     text = httpx.get(f"{server.endpoint}/metrics", timeout=30).text
@@ -71,7 +73,7 @@ def test_async_event_age(server: Server, lam: Any) -> None:
     for _ in range(2):
         lam.invoke(FunctionName="mx-age", InvocationType="Event", Payload=b"{}")
     dims = {"FunctionName": "mx-age"}
-    counts = _poll(lambda: _stats(server, "AsyncEventAge", dims, "SampleCount"))
+    counts = _poll(lambda: _stats(server, "AsyncEventAge", dims, "SampleCount"), [2.0])
     assert counts == [2.0]
     (largest,) = _stats(server, "AsyncEventAge", dims, "Maximum")
     assert largest >= 0.0
