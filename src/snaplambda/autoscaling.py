@@ -248,11 +248,9 @@ def _time(value: Any, what: str) -> float | None:
     return float(value)
 
 
-def _tracker(config: dict[str, Any], target: Target) -> TargetTracking:
+def _tracker(config: dict[str, Any]) -> TargetTracking:
     return TargetTracking(
         target=float(config["TargetValue"]),
-        min_capacity=target.min_capacity,
-        max_capacity=target.max_capacity,
         scale_out_cooldown_s=float(config.get("ScaleOutCooldown", 0)),
         scale_in_cooldown_s=float(config.get("ScaleInCooldown", 0)),
     )
@@ -314,7 +312,7 @@ class AutoScalingService:
             )
         for p in doc.get("Policies", []):
             target.policies[p["Name"]] = Policy(
-                p["Name"], p["Config"], p["CreationTime"], _tracker(p["Config"], target)
+                p["Name"], p["Config"], p["CreationTime"], _tracker(p["Config"])
             )
         self._targets[(function, qualifier)] = target
 
@@ -387,7 +385,6 @@ class AutoScalingService:
         target.min_capacity, target.max_capacity = new_low, new_high
         if isinstance(body.get("SuspendedState"), dict):
             target.suspended = {k: bool(v) for k, v in body["SuspendedState"].items()}
-        self._bounds_changed(target)
         self._save(target, key)
         return {"ScalableTargetARN": self._arn("target", target)}
 
@@ -538,7 +535,7 @@ class AutoScalingService:
                 _capacity(config[k], k)
         existing = target.policies.get(name)
         created = existing.created if existing else self.clock()
-        target.policies[name] = Policy(name, config, created, _tracker(config, target))
+        target.policies[name] = Policy(name, config, created, _tracker(config))
         self._save(target, (target.function, target.qualifier))
         return {"PolicyARN": self._arn("scalingPolicy", target, name), "Alarms": []}
 
@@ -590,13 +587,6 @@ class AutoScalingService:
             return self._provisioned.get(target.function, target.qualifier).requested
         except AwsError:
             return 0
-
-    def _bounds_changed(self, target: Target) -> None:
-        for p in target.policies.values():
-            p.tracker.min_capacity, p.tracker.max_capacity = (
-                target.min_capacity,
-                target.max_capacity,
-            )
 
     def _scale(self, target: Target, desired: int, cause: str, description: str) -> None:
         """Set the provisioned concurrency and record the activity with its cause."""
@@ -659,7 +649,6 @@ class AutoScalingService:
                 if action.max_capacity is not None:
                     target.max_capacity = action.max_capacity
                 target.max_capacity = max(target.max_capacity, target.min_capacity)
-                self._bounds_changed(target)
                 self._save(target, (target.function, target.qualifier))
                 when = datetime.fromtimestamp(fired, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
                 current = self._current(target)
@@ -691,7 +680,9 @@ class AutoScalingService:
             return
         for policy in target.policies.values():
             tracker = policy.tracker
-            desired = tracker.desired(current, utilization, now)
+            desired = tracker.desired(
+                current, utilization, now, (target.min_capacity, target.max_capacity)
+            )
             if desired > current and target.suspended.get("DynamicScalingOutSuspended"):
                 continue
             no_scale_in = policy.config.get("DisableScaleIn") or target.suspended.get(

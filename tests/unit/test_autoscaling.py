@@ -6,23 +6,21 @@ from snaplambda.execution.autoscaling import TargetTracking
 
 
 def test_scales_out_toward_the_target_with_cooldown() -> None:
-    policy = TargetTracking(target=0.5, min_capacity=1, max_capacity=10, scale_out_cooldown_s=60)
-    assert policy.desired(2, 1.0, now=0) == 4
-    assert policy.desired(4, 1.0, now=30) == 4  # cooling down
-    assert policy.desired(4, 1.0, now=61) == 8
-    assert policy.desired(8, 1.0, now=200) == 10  # the maximum
+    policy = TargetTracking(target=0.5, scale_out_cooldown_s=60)
+    assert policy.desired(2, 1.0, now=0, bounds=(1, 10)) == 4
+    assert policy.desired(4, 1.0, now=30, bounds=(1, 10)) == 4  # cooling down
+    assert policy.desired(4, 1.0, now=61, bounds=(1, 10)) == 8
+    assert policy.desired(8, 1.0, now=200, bounds=(1, 10)) == 10  # the maximum
 
 
 def test_scales_in_only_after_a_whole_low_window_and_cooldown() -> None:
-    policy = TargetTracking(
-        target=0.5, min_capacity=1, max_capacity=10, scale_in_cooldown_s=100, window=3
-    )
-    assert policy.desired(8, 0.1, now=0) == 8  # one low sample is not enough
-    assert policy.desired(8, 0.1, now=10) == 8
-    assert policy.desired(8, 0.25, now=20) == 4  # peak 0.25 of 8 -> 4 at 0.5
-    assert policy.desired(4, 0.0, now=50) == 4  # cooling down
-    assert policy.desired(4, 0.0, now=60) == 4
-    assert policy.desired(4, 0.0, now=130) == 1  # the minimum
+    policy = TargetTracking(target=0.5, scale_in_cooldown_s=100, window=3)
+    assert policy.desired(8, 0.1, now=0, bounds=(1, 10)) == 8  # one low sample is not enough
+    assert policy.desired(8, 0.1, now=10, bounds=(1, 10)) == 8
+    assert policy.desired(8, 0.25, now=20, bounds=(1, 10)) == 4  # peak 0.25 of 8 -> 4 at 0.5
+    assert policy.desired(4, 0.0, now=50, bounds=(1, 10)) == 4  # cooling down
+    assert policy.desired(4, 0.0, now=60, bounds=(1, 10)) == 4
+    assert policy.desired(4, 0.0, now=130, bounds=(1, 10)) == 1  # the minimum
 
 
 def test_simulated_daily_load_tracks_target() -> None:
@@ -30,21 +28,13 @@ def test_simulated_daily_load_tracks_target() -> None:
     follows it, utilization stays under 100 % except while scaling out."""
     import math
 
-    policy = TargetTracking(target=0.7, min_capacity=1, max_capacity=50, window=5)
+    policy = TargetTracking(target=0.7, window=5)
     capacity = 1
     saturated = 0
     for minute in range(24 * 60):
         demand = 10 + 8 * math.sin(minute / (24 * 60) * 2 * math.pi)
         utilization = min(1.0, demand / capacity)
         saturated += utilization >= 1.0
-        capacity = policy.desired(capacity, utilization, now=minute * 60.0)
+        capacity = policy.desired(capacity, utilization, now=minute * 60.0, bounds=(1, 50))
     assert 8 <= capacity <= 20
     assert saturated < 30
-
-
-def test_bounds_change_clamps_at_once() -> None:
-    policy = TargetTracking(min_capacity=5, max_capacity=10)
-    assert policy.desired(2, 0.0, now=0) == 5
-    policy.max_capacity = 3
-    policy.min_capacity = 1
-    assert policy.desired(5, 1.0, now=1) == 3

@@ -152,3 +152,47 @@ def test_target_tracking_follows_the_utilization_within_bounds() -> None:
     assert "AlarmLow" in causes[0]  # newest first
     assert "outside of the scalable target's bounds [2, 6]" in causes[-1]
     assert sum("AlarmHigh" in c for c in causes) == 2
+
+
+def test_new_bounds_clamp_the_capacity_at_once_despite_cooldowns() -> None:
+    f = Fakes()
+    svc = f.service()
+    svc.register({**TARGET, "MinCapacity": 1, "MaxCapacity": 10})
+    svc.put_policy(
+        {
+            **TARGET,
+            "PolicyName": "p",
+            "PolicyType": "TargetTrackingScaling",
+            "TargetTrackingScalingPolicyConfiguration": {
+                "TargetValue": 0.5,
+                "ScaleOutCooldown": 1000,
+                "ScaleInCooldown": 1000,
+                "PredefinedMetricSpecification": {
+                    "PredefinedMetricType": "LambdaProvisionedConcurrencyUtilization"
+                },
+            },
+        }
+    )
+
+    def tick(busy_share: float) -> None:
+        f.now += 10
+        f.allocated += 10 * (f.requested or 0)
+        f.busy += 10 * (f.requested or 0) * busy_share
+        svc.evaluate()
+
+    tick(1.0)
+    assert f.requested == 1
+    tick(1.0)
+    assert f.requested == 2  # scaled out: both cooldowns run from here
+    svc.register({**TARGET, "MinCapacity": 4})
+    tick(1.0)
+    assert f.requested == 4
+    svc.register({**TARGET, "MaxCapacity": 3, "MinCapacity": 1})
+    tick(0.5)
+    assert f.requested == 3
+    causes = [
+        a["Cause"]
+        for a in svc.describe_activities({"ServiceNamespace": "lambda"})["ScalingActivities"]
+    ]
+    assert "outside of the scalable target's bounds [1, 3]" in causes[0]
+    assert "outside of the scalable target's bounds [4, 10]" in causes[1]

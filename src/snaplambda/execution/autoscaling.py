@@ -4,9 +4,10 @@ which also applies the scheduled actions).
 
 It keeps the utilization (busy share of the provisioned environments, Lambda's
 ``ProvisionedConcurrencyUtilization``) near a target:
-``desired = ceil(current * utilization / target)``, clamped to [min, max]; scaling
-out waits ``scale_out_cooldown_s`` after the last change, scaling in
-``scale_in_cooldown_s`` and only when every sample of the last window is low.
+``desired = ceil(current * utilization / target)``, clamped to the scalable target's
+[min, max] (passed with each sample); scaling out waits ``scale_out_cooldown_s``
+after the last change, scaling in ``scale_in_cooldown_s`` and only when every
+sample of the last window is low.
 """
 
 from __future__ import annotations
@@ -21,8 +22,6 @@ class TargetTracking:
     """One target-tracking policy; feed it samples with :meth:`desired`."""
 
     target: float = 0.7
-    min_capacity: int = 1
-    max_capacity: int = 100
     scale_out_cooldown_s: float = 60.0
     scale_in_cooldown_s: float = 300.0
     window: int = 5
@@ -30,15 +29,13 @@ class TargetTracking:
     _last_change: float = field(default=-math.inf)
     _samples: deque[float] = field(default_factory=deque)
 
-    def desired(self, current: int, utilization: float, now: float) -> int:
-        """The capacity to set now, given the current one and this sample."""
+    def desired(self, current: int, utilization: float, now: float, bounds: tuple[int, int]) -> int:
+        """The capacity to set now, given the current one (within ``bounds``, the
+        scalable target's (min, max) capacity) and this sample."""
         self._samples.append(utilization)
         while len(self._samples) > self.window:
             self._samples.popleft()
-        low, high = self.min_capacity, max(self.min_capacity, self.max_capacity)
-        if current < low or current > high:  # bounds changed (a scheduled action)
-            self._last_change = now
-            return min(high, max(low, current))
+        low, high = bounds[0], max(bounds)
         wanted = min(high, max(low, math.ceil(current * utilization / self.target)))
         if wanted > current and now - self._last_change >= self.scale_out_cooldown_s:
             self._last_change = now
