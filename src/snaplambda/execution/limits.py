@@ -54,19 +54,28 @@ class Limiter(Protocol):
     def close(self) -> None: ...
 
 
-def _children_by_parent() -> dict[int, list[int]]:
-    """Every process's children, from ``/proc``."""
-    tree: dict[int, list[int]] = {}
+def proc_stats() -> list[tuple[int, list[str]]]:
+    """Every process's pid and the fields of its ``/proc/PID/stat`` after the command
+    name: state, ppid, pgrp, session, and so on."""
+    found = []
     with contextlib.suppress(OSError):
         for entry in os.scandir("/proc"):
             if not entry.name.isdigit():
                 continue
             try:
                 stat = Path(entry.path, "stat").read_text()
-                ppid = int(stat.rpartition(")")[2].split()[1])
-            except (OSError, ValueError, IndexError):
+            except OSError:
                 continue
-            tree.setdefault(ppid, []).append(int(entry.name))
+            found.append((int(entry.name), stat.rpartition(")")[2].split()))
+    return found
+
+
+def _children_by_parent() -> dict[int, list[int]]:
+    """Every process's children, from ``/proc``."""
+    tree: dict[int, list[int]] = {}
+    for pid, fields in proc_stats():
+        with contextlib.suppress(ValueError, IndexError):
+            tree.setdefault(int(fields[1]), []).append(pid)
     return tree
 
 

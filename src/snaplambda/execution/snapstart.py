@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -27,7 +26,7 @@ from ..control.models import LATEST, FunctionConfig
 from ..observability import platform_lines as lines
 from .environment import Environment, LogSink
 from .errors import ExecutionError, SnapshotFailed
-from .limits import Limiter
+from .limits import Limiter, proc_stats
 from .pool import EnvironmentPool
 from .snapshot import RestoreSpawner, SnapshotHolder
 from .spawn import FreshProcessSpawner, Spawner
@@ -81,23 +80,14 @@ def _matches(key: Key, name: str, version: str | None) -> bool:
     return key[0] == name and version in (None, key[1])
 
 
-def spare_pids(holder_pid: int) -> list[int]:
-    """The spare copies a holder keeps forked ahead: its children that are still in
-    its session (restored environments call ``setsid``)."""
-    spares = []
-    with contextlib.suppress(OSError):
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit():
-                continue
-            try:
-                with open(f"{entry.path}/stat") as stat:
-                    fields = stat.read().rpartition(")")[2].split()
-            except OSError:
-                continue
-            # fields: state, ppid, pgrp, session, ...
-            pid = int(entry.name)
-            if fields[1] == str(holder_pid) and fields[0] != "Z" and fields[3] != str(pid):
-                spares.append(pid)
+def spare_pids(holder_pids: list[int]) -> dict[int, list[int]]:
+    """The spare copies each holder keeps forked ahead: its live children that are
+    still in its session (restored environments call ``setsid``)."""
+    spares: dict[int, list[int]] = {pid: [] for pid in holder_pids}
+    for pid, fields in proc_stats():  # state, ppid, pgrp, session, ...
+        if len(fields) > 3 and fields[0] != "Z" and fields[3] != str(pid):
+            with contextlib.suppress(ValueError, KeyError):
+                spares[int(fields[1])].append(pid)
     return spares
 
 
@@ -113,15 +103,6 @@ class _Snapshot:
     last_used: float
     holder: SnapshotHolder | None = None
     error: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class HolderInfo:
-    """A live snapshot holder, for reporting."""
-
-    function: str
-    version: str
-    pid: int
 
 
 class SnapshotManager:
@@ -263,28 +244,26 @@ class SnapshotManager:
         else:
             snap.last_used = self._clock()
 
-    def holders(self) -> list[HolderInfo]:
-        """The live snapshot holders."""
-        return [
-            HolderInfo(name, version, snap.holder.env.process.pid)
-            for (name, version), snap in self._snapshots.items()
-            if snap.holder is not None and snap.holder.alive
-        ]
-
     def memory_report(self) -> dict[str, Any]:
         """The holders and their memory (MB, from ``/proc``), as ``/health`` shows
         them: holders are not environments, yet they hold a whole initialized runtime."""
+        live = {
+            key: snap.holder.env.process.pid
+            for key, snap in self._snapshots.items()
+            if snap.holder is not None and snap.holder.alive
+        }
+        spares_of = spare_pids(list(live.values())) if live else {}
         rows: list[dict[str, Any]] = []
-        for info in self.holders():
-            rss_pss = process_memory_kb(info.pid)
+        for (function, version), pid in live.items():
+            rss_pss = process_memory_kb(pid)
             rss_kb, pss_kb = rss_pss if rss_pss is not None else (0, 0)
-            spares = spare_pids(info.pid)
-            spare_kb = [process_memory_kb(pid) for pid in spares]
+            spares = spares_of[pid]
+            spare_kb = [process_memory_kb(spare) for spare in spares]
             rows.append(
                 {
-                    "function": info.function,
-                    "version": info.version,
-                    "pid": info.pid,
+                    "function": function,
+                    "version": version,
+                    "pid": pid,
                     "rssMB": round(rss_kb / 1024, 1),
                     "pssMB": round(pss_kb / 1024, 1),
                     "sparePids": spares,
