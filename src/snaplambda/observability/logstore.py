@@ -60,6 +60,14 @@ class LogEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class _Retention:
+    """A queued PutRetentionPolicy (``days`` None: DeleteRetentionPolicy)."""
+
+    group: str
+    days: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class StreamInfo:
     group: str
     stream: str
@@ -89,18 +97,9 @@ class LogStore(QueuedWriter):
         self._queue.put((group, stream, timestamp_ms, message))
 
     def set_retention(self, group: str, days: int | None) -> None:
-        """PutRetentionPolicy (``None``: DeleteRetentionPolicy); enforced at once and
-        then every :data:`RETENTION_CHECK_S` by the writer thread."""
-        with self._reader_lock:
-            if days is None:
-                self._reader.execute("DELETE FROM retention WHERE grp = ?", (group,))
-            else:
-                self._reader.execute(
-                    "INSERT INTO retention (grp, days) VALUES (?, ?) "
-                    "ON CONFLICT (grp) DO UPDATE SET days = excluded.days",
-                    (group, days),
-                )
-        self._queue.put("retention")
+        """PutRetentionPolicy (``None``: DeleteRetentionPolicy); stored and enforced
+        before this returns, then every :data:`RETENTION_CHECK_S` by the writer thread."""
+        self._queue.put(_Retention(group, days))
         self.sync()
 
     def retention(self) -> dict[str, int]:
@@ -139,13 +138,22 @@ class LogStore(QueuedWriter):
         return deleted
 
     def _store(self, db: sqlite3.Connection, items: list[Any]) -> bool:
-        retention = False  # a policy changed: enforce it now
+        policies: list[_Retention] = []
         rows: list[tuple[str, str, int, str]] = []
         for item in items:
-            if isinstance(item, str):
-                retention = True
+            if isinstance(item, _Retention):
+                policies.append(item)
             else:
                 rows.append(item)
+        for policy in policies:
+            if policy.days is None:
+                db.execute("DELETE FROM retention WHERE grp = ?", (policy.group,))
+            else:
+                db.execute(
+                    "INSERT INTO retention (grp, days) VALUES (?, ?) "
+                    "ON CONFLICT (grp) DO UPDATE SET days = excluded.days",
+                    (policy.group, policy.days),
+                )
         if rows:
             now = int(time.time() * 1000)
             db.execute("BEGIN")
@@ -158,7 +166,7 @@ class LogStore(QueuedWriter):
             for observer in self.observers:
                 with contextlib.suppress(Exception):  # never stops the log writer
                     observer(rows)
-        return retention
+        return bool(policies)  # a policy changed: enforce it now
 
     def _housekeep(self, db: sqlite3.Connection) -> None:
         self._enforce_retention(db, int(time.time() * 1000))
