@@ -570,13 +570,7 @@ class AutoScalingService:
         }
 
     def describe_activities(self, body: dict[str, Any]) -> dict[str, Any]:
-        key = self._key({**body, "ResourceId": body.get("ResourceId") or "function:x:x"})
-        activities = [
-            a
-            for t in self._targets.values()
-            if not body.get("ResourceId") or (t.function, t.qualifier) == key
-            for a in t.activities
-        ]
+        activities = [a for t in self._matching(body) for a in t.activities]
         activities.sort(key=lambda a: a["StartTime"], reverse=True)
         return {"ScalingActivities": activities}
 
