@@ -111,5 +111,6 @@ def check(
             reason = f"the probe exited with status {proc.returncode} before reporting"
             return [Finding("error", reason)], output
         report = json.loads(out_path.read_text())
-    static = [Finding("warning", str(hazard)) for hazard in scan_package(path)]
+    hooked = bool(report.get("after_hooks"))  # registered by init, wherever from
+    static = [Finding("warning", str(hazard)) for hazard in scan_package(path, hooked)]
     return findings(report) + static, output

@@ -107,7 +107,7 @@ def _import_time_calls(body: list[ast.stmt]) -> Iterator[ast.Call]:
         nested = [
             getattr(stmt, field, None) for field in ("body", "orelse", "finalbody", "handlers")
         ]
-        if any(nested) and not isinstance(stmt, ast.Expr | ast.Assign | ast.AnnAssign):
+        if any(nested):
             for part in nested:
                 for item in part or []:
                     if isinstance(item, ast.ExceptHandler):
@@ -172,18 +172,19 @@ def _installed(root: Path) -> set[str]:
     return names
 
 
-def scan_package(root: Path) -> list[Hazard]:
+def scan_package(root: Path, has_after_restore: bool) -> list[Hazard]:
     """Hazards in the function's own modules under ``root`` (installed
-    dependencies are left out: their import-time code is not the user's to fix)."""
-    skip = _installed(root) | {"__pycache__", ".venv"}
+    dependencies are left out: their import-time code is not the user's to fix).
+    ``has_after_restore``: whether init registered an after-restore hook, which
+    could reopen connections made at import."""
+    skip = _installed(root) | {".venv"}
     files = sorted(
         p
         for p in root.rglob("*.py")
         if not skip.intersection(p.relative_to(root).parts) and "site-packages" not in p.parts
     )
-    sources = {p: p.read_text(errors="replace") for p in files}
-    has_hook = any("register_after_restore" in text for text in sources.values())
     hazards: list[Hazard] = []
-    for path, text in sources.items():
-        hazards.extend(scan_source(text, str(path.relative_to(root)), has_hook))
+    for path in files:
+        text = path.read_text(errors="replace")
+        hazards.extend(scan_source(text, str(path.relative_to(root)), has_after_restore))
     return hazards

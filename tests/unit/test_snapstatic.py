@@ -60,4 +60,4 @@ def test_package_scan_skips_installed_dependencies(tmp_path: Path) -> None:
     (tmp_path / "lib" / "__init__.py").write_text("import time\nT = time.time()\n")
     (tmp_path / "lib-1.0.dist-info").mkdir()
     (tmp_path / "lib-1.0.dist-info" / "RECORD").write_text("lib/__init__.py,sha256=x,1\n")
-    assert [str(h).split(":")[0] for h in scan_package(tmp_path)] == ["app.py"]
+    assert [str(h).split(":")[0] for h in scan_package(tmp_path, False)] == ["app.py"]
