@@ -67,8 +67,8 @@ async def _measure(rounds: int, invokes: int) -> dict[str, list[float]]:
                         **extra,
                     }
                 )
-            metrics = platform.metrics
-            real = (metrics.begin, metrics.end, metrics.invocation)
+            metrics, pool = platform.metrics, platform.pool
+            real = (pool.on_admit, metrics.invocation)
             samples: dict[str, list[float]] = {name: [] for name in CONFIGS}
             for name in CONFIGS:  # warm every function (cold starts are not measured)
                 for _ in range(20):
@@ -77,15 +77,15 @@ async def _measure(rounds: int, invokes: int) -> dict[str, list[float]]:
                 order = list(CONFIGS) if r % 2 == 0 else list(reversed(CONFIGS))
                 for name in order:
                     off = name == "off"
-                    metrics.begin, metrics.end, metrics.invocation = (  # type: ignore[method-assign]
-                        (_noop, _noop, _noop) if off else real
+                    pool.on_admit, metrics.invocation = (  # type: ignore[method-assign]
+                        (_noop, _noop) if off else real
                     )
                     ref = FunctionRef(f"obs-{name}")
                     for _ in range(invokes):
                         t0 = time.perf_counter_ns()
                         await platform.invoke(ref, b"{}")
                         samples[name].append((time.perf_counter_ns() - t0) / 1000)
-                    metrics.begin, metrics.end, metrics.invocation = real  # type: ignore[method-assign]
+                    pool.on_admit, metrics.invocation = real  # type: ignore[method-assign]
             return samples
         finally:
             await platform.close()
