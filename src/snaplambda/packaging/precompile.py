@@ -8,6 +8,7 @@ the interpreter the function will run, moves that cost out of the invoke path.
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import threading
 from collections.abc import Callable
@@ -25,21 +26,19 @@ class Precompiler:
         self._done: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
 
-    def submit(self, directory: Path, runtime: str) -> threading.Thread | None:
+    def submit(self, directory: Path, runtime: str) -> None:
         """Start compiling ``directory`` for ``runtime`` unless that was done."""
         key = (str(directory), runtime)
         with self._lock:
             if key in self._done:
-                return None
+                return
             self._done.add(key)
-        thread = threading.Thread(
+        threading.Thread(
             target=self._run,
             args=(directory, runtime),
             daemon=True,
             name="snaplambda-precompile",
-        )
-        thread.start()
-        return thread
+        ).start()
 
     def _run(self, directory: Path, runtime: str) -> None:
         try:
@@ -49,15 +48,12 @@ class Precompiler:
         compile_package(directory, interpreter)
 
 
-def compile_package(directory: Path, interpreter: str) -> bool:
+def compile_package(directory: Path, interpreter: str) -> None:
     """Write ``__pycache__`` for every module under ``directory``; errors in user code
     are left for the function's init to report as Lambda would."""
-    try:
-        result = subprocess.run(
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        subprocess.run(
             [interpreter, "-S", "-m", "compileall", "-q", "-j", "0", str(directory)],
             capture_output=True,
             timeout=300,
         )
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return result.returncode == 0
