@@ -31,7 +31,7 @@ from .control.versions import is_version_number
 from .errors import AwsError
 from .execution.autoscaling import TargetTracking
 from .execution.fleet import ProvisionedFleet
-from .provisioning import ProvisionedService
+from .provisioning import ProvisionedService, stored_settings
 
 NAMESPACE = "lambda"
 DIMENSION = "lambda:function:ProvisionedConcurrency"
@@ -280,14 +280,8 @@ class AutoScalingService:
         self.clock = clock
         self._targets: dict[tuple[str, str], Target] = {}
         self._last_eval: float | None = None
-        versions = aliases.versions
-        for latest in versions.functions.list():
-            qualifiers = [c.version for c in versions.list(latest.name) if c.version != LATEST]
-            qualifiers += [a.name for a in aliases.list(latest.name)]
-            for qualifier in qualifiers:
-                doc = store.get_setting(latest.name, _KIND + qualifier)
-                if doc is not None:
-                    self._restore(latest.name, qualifier, doc)
+        for function, qualifier, doc in stored_settings(store, aliases, _KIND):
+            self._restore(function, qualifier, doc)
 
     def _restore(self, function: str, qualifier: str, doc: dict[str, Any]) -> None:
         target = Target(

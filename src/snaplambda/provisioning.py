@@ -11,7 +11,7 @@ reservation changes (:meth:`ProvisionedService.check_reservation`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,20 @@ from .execution.fleet import ProvisionedFleet
 _KIND = "provisioned:"
 
 ReservedLookup = Callable[[str], int | None]
+
+
+def stored_settings(
+    store: Store, aliases: AliasService, kind: str
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """``(function, qualifier, document)`` of each setting ``kind + qualifier`` stored
+    on a published version or an alias of a function."""
+    versions = aliases.versions
+    for latest in versions.functions.list():
+        qualifiers = [c.version for c in versions.list(latest.name) if c.version != LATEST]
+        for qualifier in qualifiers + [a.name for a in aliases.list(latest.name)]:
+            doc = store.get_setting(latest.name, kind + qualifier)
+            if doc is not None:
+                yield latest.name, qualifier, doc
 
 
 class ConfigNotFound(ResourceNotFound):
@@ -61,20 +75,13 @@ class ProvisionedService:
         self._reserved = reserved
         """``reserved(name) -> int | None``: the function's reserved concurrency."""
         self._configs: dict[str, dict[str, ProvisionedConfig]] = {}
-        for latest in self._versions.functions.list():
-            for qualifier in self._qualifiers(latest.name):
-                doc = store.get_setting(latest.name, _KIND + qualifier)
-                if doc is not None:
-                    self._configs.setdefault(latest.name, {})[qualifier] = ProvisionedConfig(
-                        latest.name,
-                        qualifier,
-                        int(doc["ProvisionedConcurrentExecutions"]),
-                        str(doc.get("LastModified", aws_timestamp())),
-                    )
-
-    def _qualifiers(self, name: str) -> list[str]:
-        versions = [c.version for c in self._versions.list(name) if c.version != LATEST]
-        return versions + [a.name for a in self._aliases.list(name)]
+        for name, qualifier, doc in stored_settings(store, aliases, _KIND):
+            self._configs.setdefault(name, {})[qualifier] = ProvisionedConfig(
+                name,
+                qualifier,
+                int(doc["ProvisionedConcurrentExecutions"]),
+                str(doc.get("LastModified", aws_timestamp())),
+            )
 
     def start(self) -> None:
         """Fill every stored configuration (called once a loop runs)."""
