@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any
 
 import orjson
@@ -48,6 +48,20 @@ _PUBLISHED_FIELDS = (
 )
 
 
+#: Fields the published configuration gained later: in a fingerprint only when not
+#: at their default, so versions published before them keep their fingerprints.
+_LATER_FIELDS = (
+    "layers",
+    "snap_start",
+    "log_format",
+    "application_log_level",
+    "system_log_level",
+    "log_group",
+    "tracing_mode",
+)
+_DEFAULTS = {f.name: f.default for f in fields(FunctionConfig)}
+
+
 def is_version_number(qualifier: str) -> bool:
     """Whether ``qualifier`` names a published version (``"1"``, ``"2"``, ...)."""
     return qualifier.isascii() and qualifier.isdigit()
@@ -60,15 +74,9 @@ def fingerprint(config: FunctionConfig) -> str:
     publishing the second would add nothing.
     """
     doc = {name: getattr(config, name) for name in _PUBLISHED_FIELDS}
-    if config.layers:  # only then, so fingerprints of versions without layers stay
-        doc["layers"] = list(config.layers)
-    if config.snap_start != "None":  # likewise
-        doc["snap_start"] = config.snap_start
-    for name in ("log_format", "application_log_level", "system_log_level", "log_group"):
-        if getattr(config, name) not in ("", "Text"):  # likewise
+    for name in _LATER_FIELDS:
+        if getattr(config, name) != _DEFAULTS[name]:
             doc[name] = getattr(config, name)
-    if config.tracing_mode != "PassThrough":  # likewise
-        doc["tracing_mode"] = config.tracing_mode
     return hashlib.sha256(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
