@@ -177,16 +177,24 @@ def validate_layers(value: object) -> tuple[str, ...]:
 SNAP_START_MIN_PYTHON = (3, 12)
 
 
+def _enum_member(
+    value: object, member: str, default: str, field: str, allowed: tuple[str, ...]
+) -> str:
+    """``value[member]`` (``default`` when absent, ``value`` itself when not a dict),
+    which must be one of ``allowed``."""
+    chosen = value.get(member, default) if isinstance(value, dict) else value
+    if chosen not in allowed:
+        raise _constraint(
+            field, chosen, f"Member must satisfy enum value set: [{', '.join(allowed)}]"
+        )
+    return str(chosen)
+
+
 def validate_snap_start(value: object) -> str:
     """``SnapStart``: ``{"ApplyOn": "PublishedVersions" | "None"}``."""
-    apply_on = value.get("ApplyOn", "None") if isinstance(value, dict) else value
-    if apply_on not in ("PublishedVersions", "None"):
-        raise _constraint(
-            "snapStart.applyOn",
-            apply_on,
-            "Member must satisfy enum value set: [PublishedVersions, None]",
-        )
-    return str(apply_on)
+    return _enum_member(
+        value, "ApplyOn", "None", "snapStart.applyOn", ("PublishedVersions", "None")
+    )
 
 
 def check_snap_start(runtime: str, snap_start: str) -> None:
@@ -262,12 +270,9 @@ def check_logging(log_format: str, application_level: str, system_level: str) ->
 
 def validate_tracing_config(value: object) -> str:
     """``TracingConfig``: ``{"Mode": "Active" | "PassThrough"}``."""
-    mode = value.get("Mode", "PassThrough") if isinstance(value, dict) else value
-    if mode not in ("Active", "PassThrough"):
-        raise _constraint(
-            "tracingConfig.mode", mode, "Member must satisfy enum value set: [Active, PassThrough]"
-        )
-    return str(mode)
+    return _enum_member(
+        value, "Mode", "PassThrough", "tracingConfig.mode", ("Active", "PassThrough")
+    )
 
 
 #: API field -> (model field, validator)
