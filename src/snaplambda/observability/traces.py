@@ -206,14 +206,23 @@ class TraceStore(QueuedWriter):
     def segments(self, trace_id: str) -> list[dict[str, Any]]:
         """The stored documents of one trace (a segment sent twice, in progress then
         complete, appears once: the last one)."""
+        return self._segments_of([trace_id]).get(trace_id, [])
+
+    def _segments_of(self, trace_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """:meth:`segments` of several traces, in one query."""
+        marks = ",".join("?" * len(trace_ids))
         with self._reader_lock:
             rows = self._reader.execute(
-                "SELECT id, doc FROM segments WHERE trace_id = ? ORDER BY seq", (trace_id,)
+                f"SELECT trace_id, id, doc FROM segments WHERE trace_id IN ({marks}) ORDER BY seq",
+                trace_ids,
             ).fetchall()
-        latest: dict[str, dict[str, Any]] = {}
-        for seg_id, doc in rows:
-            latest[seg_id] = orjson.loads(doc)
-        return sorted(latest.values(), key=lambda d: d.get("start_time") or 0.0)
+        latest: dict[str, dict[str, dict[str, Any]]] = {}
+        for trace_id, seg_id, doc in rows:
+            latest.setdefault(trace_id, {})[seg_id] = orjson.loads(doc)
+        return {
+            trace_id: sorted(docs.values(), key=lambda d: d.get("start_time") or 0.0)
+            for trace_id, docs in latest.items()
+        }
 
     def traces(self, function: str | None = None, limit: int = 20) -> list[TraceSummary]:
         """The most recent traces, newest first (optionally those naming ``function``)."""
@@ -229,9 +238,10 @@ class TraceStore(QueuedWriter):
         args.append(limit)
         with self._reader_lock:
             rows = self._reader.execute(sql, args).fetchall()
+        documents = self._segments_of([row[0] for row in rows])
         out = []
         for trace_id, start, end, count in rows:
-            docs = self.segments(trace_id)
+            docs = documents.get(trace_id, [])
             root = next((d for d in docs if not d.get("parent_id")), docs[0] if docs else {})
             error = any(d.get("fault") or d.get("error") for d in docs)
             out.append(
