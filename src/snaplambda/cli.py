@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -41,6 +43,20 @@ def _endpoint(value: str | None) -> str:
 def _fail(message: str, code: int = 1) -> typer.Exit:
     err.print(f"[red]error:[/red] {message}", highlight=False)
     return typer.Exit(code)
+
+
+@contextmanager
+def _client(endpoint: str | None, hint: str = "") -> Iterator[Client]:
+    """A client of the server at ``endpoint``; the server's AWS errors and failing to
+    reach it end the command through ``_fail`` (``hint`` follows the latter)."""
+    url = _endpoint(endpoint)
+    try:
+        with Client(url) as client:
+            yield client
+    except ClientError as exc:
+        raise _fail(f"{exc.aws_type}: {exc.message}") from exc
+    except (OSError, httpx.TransportError) as exc:
+        raise _fail(f"cannot reach {url}: {exc}{hint}") from exc
 
 
 @app.command()
@@ -155,21 +171,14 @@ def deploy(
     }
     if watch and not path.is_dir():
         raise _fail("--watch needs a code directory, not a zip")
-    try:
-        with Client(_endpoint(endpoint)) as client:
-            cfg = client.deploy(fn_name, zipped, settings)
-            console.print(
-                f"deployed [bold]{cfg['FunctionName']}[/bold] ({cfg['Runtime']}, "
-                f"{cfg['MemorySize']} MB, {cfg['Timeout']} s) CodeSha256 {cfg['CodeSha256']}"
-            )
-            if watch:
-                _watch_and_redeploy(client, path, fn_name)
-    except ClientError as exc:
-        raise _fail(f"{exc.aws_type}: {exc.message}") from exc
-    except (OSError, httpx.TransportError) as exc:
-        raise _fail(
-            f"cannot reach {_endpoint(endpoint)}: {exc} (is `snaplambda serve` running?)"
-        ) from exc
+    with _client(endpoint, " (is `snaplambda serve` running?)") as client:
+        cfg = client.deploy(fn_name, zipped, settings)
+        console.print(
+            f"deployed [bold]{cfg['FunctionName']}[/bold] ({cfg['Runtime']}, "
+            f"{cfg['MemorySize']} MB, {cfg['Timeout']} s) CodeSha256 {cfg['CodeSha256']}"
+        )
+        if watch:
+            _watch_and_redeploy(client, path, fn_name)
 
 
 def _watch_and_redeploy(client: Client, path: Path, name: str) -> None:
@@ -198,13 +207,8 @@ def invoke(
     endpoint: EndpointOpt = None,
 ) -> None:
     """Invoke a function synchronously and print its response."""
-    try:
-        with Client(_endpoint(endpoint)) as client:
-            response = client.invoke(name, payload.encode(), qualifier, tail=log)
-    except ClientError as exc:
-        raise _fail(f"{exc.aws_type}: {exc.message}") from exc
-    except (OSError, httpx.TransportError) as exc:
-        raise _fail(f"cannot reach {_endpoint(endpoint)}: {exc}") from exc
+    with _client(endpoint) as client:
+        response = client.invoke(name, payload.encode(), qualifier, tail=log)
     if log and response.log:
         err.print(response.log.rstrip("\n"), markup=False, highlight=False, soft_wrap=True)
     sys.stdout.write(response.payload.decode("utf-8", "replace") + "\n")
@@ -247,7 +251,7 @@ def logs(
 
         body["filterPattern"] = from_cli(filter_text)
     try:
-        with Client(_endpoint(endpoint)) as client:
+        with _client(endpoint) as client:
             found = client.get_function(name)
             if found is not None:  # LoggingConfig.LogGroup may name another group
                 group = found["Configuration"].get("LoggingConfig", {}).get("LogGroup")
@@ -275,10 +279,6 @@ def logs(
                     return
                 if "nextToken" not in page:
                     time.sleep(0.5)  # a client polling a server: nothing to wait on locally
-    except ClientError as exc:
-        raise _fail(f"{exc.aws_type}: {exc.message}") from exc
-    except (OSError, httpx.TransportError) as exc:
-        raise _fail(f"cannot reach {_endpoint(endpoint)}: {exc}") from exc
     except KeyboardInterrupt:
         return
 
@@ -334,13 +334,8 @@ def dlq_list(
     endpoint: EndpointOpt = None,
 ) -> None:
     """List dead letters: id, function, condition, attempts, error."""
-    try:
-        with Client(_endpoint(endpoint)) as client:
-            letters = client.dead_letters(function)
-    except ClientError as exc:
-        raise _fail(f"{exc.aws_type}: {exc.message}") from exc
-    except (OSError, httpx.TransportError) as exc:
-        raise _fail(f"cannot reach {_endpoint(endpoint)}: {exc}") from exc
+    with _client(endpoint) as client:
+        letters = client.dead_letters(function)
     for letter in letters:
         name = letter["FunctionName"] + (f":{letter['Qualifier']}" if letter["Qualifier"] else "")
         failed = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(letter["FailedAt"]))
@@ -362,13 +357,8 @@ def dlq_redrive(
     """Queue dead letters again as fresh asynchronous events."""
     if all_ == bool(ids):
         raise _fail("give dead-letter IDs or --all (not both)")
-    try:
-        with Client(_endpoint(endpoint)) as client:
-            redriven = client.redrive(None if all_ else list(ids or []))
-    except ClientError as exc:
-        raise _fail(f"{exc.aws_type}: {exc.message}") from exc
-    except (OSError, httpx.TransportError) as exc:
-        raise _fail(f"cannot reach {_endpoint(endpoint)}: {exc}") from exc
+    with _client(endpoint) as client:
+        redriven = client.redrive(None if all_ else list(ids or []))
     missing = sorted(set(ids or []) - set(redriven))
     console.print(f"redriven {len(redriven)} event(s)")
     if missing:
@@ -382,13 +372,8 @@ def stats(
 ) -> None:
     """Cold starts, provisioned utilization, idle memory and spill-overs of a function,
     by qualifier (beyond AWS)."""
-    try:
-        with Client(_endpoint(endpoint)) as client:
-            doc = client.stats(name)
-    except ClientError as exc:
-        raise _fail(f"{exc.aws_type}: {exc.message}") from exc
-    except (OSError, httpx.TransportError) as exc:
-        raise _fail(f"cannot reach {_endpoint(endpoint)}: {exc}") from exc
+    with _client(endpoint) as client:
+        doc = client.stats(name)
     keep = doc["KeepAlive"]
     console.print(
         f"keep-alive: {keep['Policy']} ({keep.get('Source', 'fixed')}) "
