@@ -5,14 +5,10 @@ GetMetricData (``MetricStat`` queries) and ListMetrics over the metric store."""
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Any
 
 from ..observability.metrics import Datapoint, MetricsStore
 from .errors import ApiError
-
-_STATS = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
-_PERCENTILE = re.compile(r"p(50|90|99)")
 
 
 def _invalid(message: str) -> ApiError:
@@ -49,9 +45,25 @@ def _period(value: Any) -> int:
 
 
 def _stat(point: Datapoint, name: str) -> float:
-    if name in _STATS or _PERCENTILE.fullmatch(name):
+    try:
         return point.stat(name)
-    raise _invalid(f"Statistic {name!r} is not supported (use {', '.join(_STATS)}, p50, p90, p99)")
+    except KeyError:
+        supported = "SampleCount, Average, Sum, Minimum, Maximum, p50, p90, p99"
+        raise _invalid(f"Statistic {name!r} is not supported (use {supported})") from None
+
+
+def _query(
+    store: MetricsStore, metric: dict[str, Any], start: int, end: int, period: Any
+) -> list[Datapoint]:
+    """The datapoints of ``metric`` (Namespace, MetricName, Dimensions) per period."""
+    return store.query(
+        str(metric.get("Namespace", "")),
+        str(metric.get("MetricName", "")),
+        _dims(metric.get("Dimensions")),
+        start,
+        end,
+        _period(period),
+    )
 
 
 def _get_metric_statistics(store: MetricsStore, body: dict[str, Any]) -> dict[str, Any]:
@@ -61,14 +73,7 @@ def _get_metric_statistics(store: MetricsStore, body: dict[str, Any]) -> dict[st
     extended = body.get("ExtendedStatistics") or []
     if not stats and not extended:
         raise _invalid("Statistics or ExtendedStatistics must be given")
-    points = store.query(
-        str(body.get("Namespace", "")),
-        str(body.get("MetricName", "")),
-        _dims(body.get("Dimensions")),
-        start,
-        end,
-        period,
-    )
+    points = _query(store, body, start, end, period)
     datapoints = []
     for p in points:
         doc: dict[str, Any] = {"Timestamp": p.timestamp_ms / 1000, "Unit": p.unit}
@@ -94,14 +99,7 @@ def _get_metric_data(store: MetricsStore, body: dict[str, Any]) -> dict[str, Any
                 f"Query {query.get('Id')!r}: only MetricStat queries are supported (no Expression)"
             )
         metric = stat.get("Metric") or {}
-        points = store.query(
-            str(metric.get("Namespace", "")),
-            str(metric.get("MetricName", "")),
-            _dims(metric.get("Dimensions")),
-            start,
-            end,
-            _period(stat.get("Period")),
-        )
+        points = _query(store, metric, start, end, stat.get("Period"))
         if descending:
             points = points[::-1]
         if query.get("ReturnData", True) is False:
