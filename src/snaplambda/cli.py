@@ -254,8 +254,7 @@ def logs(
         with _client(endpoint) as client:
             found = client.get_function(name)
             if found is not None:  # LoggingConfig.LogGroup may name another group
-                group = found["Configuration"].get("LoggingConfig", {}).get("LogGroup")
-                body["logGroupName"] = group or body["logGroupName"]
+                body["logGroupName"] = found["Configuration"]["LoggingConfig"]["LogGroup"]
             while True:
                 try:
                     page = client.logs("FilterLogEvents", body)
