@@ -17,18 +17,18 @@ import io
 import json
 import math
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from snaplambda.execution.keepalive import HybridHistogramKeepAlive, simulate
 from snaplambda.execution.scheduler import FixedKeepAlive
+
+if TYPE_CHECKING:
+    from .control import LambdaControl
 
 WEEK_H = 7 * 24.0
 
@@ -83,12 +83,6 @@ def simulation() -> None:
             )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _zip(source: str) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as archive:
@@ -103,87 +97,60 @@ def live(rounds: int) -> None:
     import boto3
     from botocore.config import Config as BotoConfig
 
-    port = _free_port()
-    with tempfile.TemporaryDirectory() as tmp:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "snaplambda",
-                "serve",
-                "--port",
-                str(port),
-                "--state-dir",
-                str(Path(tmp) / "state"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+    from .control import LambdaControl
+    from .server import ServeProcess
+
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        ServeProcess(Path(tmp) / "state", Path(tmp) / "serve.log") as server,
+    ):
+        control = LambdaControl(server.endpoint)
+        # LambdaControl deploys; the calls it does not wrap go through this client.
+        lam = boto3.client(
+            "lambda",
+            endpoint_url=server.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="x",
+            aws_secret_access_key="x",
+            config=BotoConfig(retries={"total_max_attempts": 1}),
         )
-        try:
-            endpoint = f"http://127.0.0.1:{port}"
-            lam = boto3.client(
-                "lambda",
-                endpoint_url=endpoint,
-                region_name="us-east-1",
-                aws_access_key_id="x",
-                aws_secret_access_key="x",
-                config=BotoConfig(retries={"total_max_attempts": 1}),
+        cold: list[float] = []
+        warm: list[float] = []
+        provisioned: list[float] = []
+        for i in range(rounds):
+            name = f"bench-pc-{i}"
+            control.deploy(name, _zip(APP))
+            version = control.publish_and_wait(name)
+            lam.create_alias(FunctionName=name, Name="live", FunctionVersion=version)
+            t0 = time.perf_counter()
+            lam.invoke(FunctionName=name, Qualifier=version, Payload=b"{}")
+            cold.append((time.perf_counter() - t0) * 1000)
+            t0 = time.perf_counter()
+            lam.invoke(FunctionName=name, Qualifier=version, Payload=b"{}")
+            warm.append((time.perf_counter() - t0) * 1000)
+            lam.put_provisioned_concurrency_config(
+                FunctionName=name, Qualifier="live", ProvisionedConcurrentExecutions=1
             )
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    lam.list_functions()
-                    break
-                except Exception:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.1)
-            cold: list[float] = []
-            warm: list[float] = []
-            provisioned: list[float] = []
-            for i in range(rounds):
-                name = f"bench-pc-{i}"
-                lam.create_function(
-                    FunctionName=name,
-                    Runtime="python3.11",
-                    Handler="app.handler",
-                    Role="arn:aws:iam::123456789012:role/x",
-                    Code={"ZipFile": _zip(APP)},
-                )
-                lam.publish_version(FunctionName=name)
-                lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
-                t0 = time.perf_counter()
-                lam.invoke(FunctionName=name, Qualifier="1", Payload=b"{}")
-                cold.append((time.perf_counter() - t0) * 1000)
-                t0 = time.perf_counter()
-                lam.invoke(FunctionName=name, Qualifier="1", Payload=b"{}")
-                warm.append((time.perf_counter() - t0) * 1000)
-                lam.put_provisioned_concurrency_config(
-                    FunctionName=name, Qualifier="live", ProvisionedConcurrentExecutions=1
-                )
-                while (
-                    lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier="live")[
-                        "Status"
-                    ]
-                    != "READY"
-                ):
-                    time.sleep(0.02)
-                t0 = time.perf_counter()
-                lam.invoke(FunctionName=name, Qualifier="live", Payload=b"{}")
-                provisioned.append((time.perf_counter() - t0) * 1000)
-                lam.delete_function(FunctionName=name)
-            fill = {
-                "scratch (python3.11)": _time_to_ready(lam, "bench-fill", "python3.11", False),
-            }
-            try:
-                fill["SnapStart restore (python3.12)"] = _time_to_ready(
-                    lam, "bench-fill-snap", "python3.12", True
-                )
-            except Exception as exc:  # no python3.12 here: say so instead of a figure
-                print(json.dumps({"time to READY, SnapStart": f"not measured: {exc}"}))
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
+            while (
+                lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier="live")[
+                    "Status"
+                ]
+                != "READY"
+            ):
+                time.sleep(0.02)
+            t0 = time.perf_counter()
+            lam.invoke(FunctionName=name, Qualifier="live", Payload=b"{}")
+            provisioned.append((time.perf_counter() - t0) * 1000)
+            lam.delete_function(FunctionName=name)
+        fill = {
+            "scratch (python3.11)": _time_to_ready(control, lam, "bench-fill", "python3.11", False),
+        }
+        try:
+            fill["SnapStart restore (python3.12)"] = _time_to_ready(
+                control, lam, "bench-fill-snap", "python3.12", True
+            )
+        except Exception as exc:  # no python3.12 here: say so instead of a figure
+            print(json.dumps({"time to READY, SnapStart": f"not measured: {exc}"}))
     for source, seconds in fill.items():
         print(json.dumps({"time to READY, 10 environments": source, "seconds": round(seconds, 2)}))
     for label, xs in (
@@ -205,19 +172,12 @@ def live(rounds: int) -> None:
         )
 
 
-def _time_to_ready(lam: Any, name: str, runtime: str, snapstart: bool) -> float:
+def _time_to_ready(
+    control: LambdaControl, lam: Any, name: str, runtime: str, snapstart: bool
+) -> float:
     """Seconds from PutProvisionedConcurrencyConfig(10) to READY on a fresh alias."""
-    extra: dict[str, Any] = {"SnapStart": {"ApplyOn": "PublishedVersions"}} if snapstart else {}
-    lam.create_function(
-        FunctionName=name,
-        Runtime=runtime,
-        Handler="app.handler",
-        Role="arn:aws:iam::123456789012:role/x",
-        Code={"ZipFile": _zip(APP)},
-        **extra,
-    )
-    version = lam.publish_version(FunctionName=name)["Version"]
-    lam.get_waiter("published_version_active").wait(FunctionName=name, Qualifier=version)
+    control.deploy(name, _zip(APP), runtime=runtime, snap_start=snapstart)
+    version = control.publish_and_wait(name)
     lam.create_alias(FunctionName=name, Name="live", FunctionVersion=version)
     t0 = time.perf_counter()
     lam.put_provisioned_concurrency_config(
