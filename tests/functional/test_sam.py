@@ -3,7 +3,6 @@ with the real CLI against the session server, then invoked with boto3."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ import httpx
 import pytest
 
 from tests.functional.test_cli import cli
+from tests.functional.test_provisioned import wait_status
 from tests.support import Server, interpreter_for, invoke
 
 SAM = Path(__file__).parent.parent / "sam"
@@ -152,14 +152,7 @@ def test_sam_snapstart_and_provisioned_concurrency_are_applied(server: Server, l
     lam.get_waiter("published_version_active").wait(FunctionName="sam-snap", Qualifier=version)
     config = lam.get_function_configuration(FunctionName="sam-snap", Qualifier=version)
     assert config["SnapStart"] == {"ApplyOn": "PublishedVersions", "OptimizationStatus": "On"}
-    deadline = time.monotonic() + 60
-    status = ""
-    while time.monotonic() < deadline and status != "READY":
-        status = lam.get_provisioned_concurrency_config(FunctionName="sam-snap", Qualifier="live")[
-            "Status"
-        ]
-        time.sleep(0.1)
-    assert status == "READY"
+    wait_status(lam, "sam-snap", "live", "READY")
     response = invoke(lam, "sam-snap", Qualifier="live")
     assert response["Body"] == {"initializationType": "provisioned-concurrency"}
     assert "Init Duration" not in response["Log"]
