@@ -183,15 +183,21 @@ def test_scheduled_action_fires(srv: Server, lam: Any, aas: Any) -> None:
     assert described["ResourceId"] == resource
     assert (described["MinCapacity"], described["MaxCapacity"]) == (0, 4)
     zone = "America/New_York"
-    when = (datetime.now(ZoneInfo(zone)) + timedelta(seconds=3)).strftime("%Y-%m-%dT%H:%M:%S")
-    aas.put_scheduled_action(
+
+    def at(delay: timedelta) -> str:
+        return f"at({(datetime.now(ZoneInfo(zone)) + delay).strftime('%Y-%m-%dT%H:%M:%S')})"
+
+    action = {
         **target(resource),
-        ScheduledActionName="morning",
-        Schedule=f"at({when})",
-        Timezone=zone,
-        ScalableTargetAction={"MinCapacity": 2, "MaxCapacity": 3},
-    )
+        "ScheduledActionName": "morning",
+        "Timezone": zone,
+        "ScalableTargetAction": {"MinCapacity": 2, "MaxCapacity": 3},
+    }
+    # An hour away, however slow this machine is: not applied yet.
+    aas.put_scheduled_action(**action, Schedule=at(timedelta(hours=1)))
     assert requested(lam, "as-sched") == 0
+    # Moved to a few seconds from now: applied once its time comes.
+    aas.put_scheduled_action(**action, Schedule=at(timedelta(seconds=5)))
     wait_for(lambda: requested(lam, "as-sched") == 2, "the scheduled action to apply")
     (got,) = aas.describe_scalable_targets(ServiceNamespace="lambda", ResourceIds=[resource])[
         "ScalableTargets"

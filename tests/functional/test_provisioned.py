@@ -374,8 +374,11 @@ def test_reservation_below_provisioned_refused(lam: Any) -> None:
         lam.put_function_concurrency(FunctionName="pc-reserve", ReservedConcurrentExecutions=1)
     assert "provisioned concurrency (2)" in str(exc.value)
     lam.put_function_concurrency(FunctionName="pc-reserve", ReservedConcurrentExecutions=2)
+    got = lam.get_function_concurrency(FunctionName="pc-reserve")
+    assert got["ReservedConcurrentExecutions"] == 2
     lam.delete_function(FunctionName="pc-reserve")
-    assert lam.list_functions()["Functions"] is not None
+    names = [f["FunctionName"] for f in lam.list_functions()["Functions"]]
+    assert "pc-reserve" not in names
 
 
 # -- statistics (beyond AWS) -----------------------------------------------------------
@@ -408,7 +411,7 @@ def test_stats_endpoint_and_cli(srv: Server, lam: Any, tmp_path: Path) -> None:
     assert doc["KeepAlive"] == {"Policy": "fixed", "KeepAliveSeconds": 600.0}
     latest, live = doc["Qualifiers"]["$LATEST"], doc["Qualifiers"]["live"]
     assert (latest["Invocations"], latest["ColdStarts"], latest["ColdStartRate"]) == (2, 1, 0.5)
-    assert latest["IdleGBSeconds"] >= 0
+    assert latest["IdleGBSeconds"] > 0  # its environment is idle since the warm invoke
     assert (live["Invocations"], live["ColdStarts"], live["ProvisionedInvocations"]) == (3, 1, 2)
     pc = live["Provisioned"]
     assert (pc["Requested"], pc["Allocated"], pc["Status"], pc["SpillOvers"]) == (1, 1, "READY", 1)
@@ -477,7 +480,8 @@ def test_adaptive_policy_unloads_and_prewarms(tmp_path: Path) -> None:
         ).json()
         keep = doc["KeepAlive"]
         assert keep["Source"] == "histogram", keep
-        assert 1.5 <= keep["PreWarmSeconds"] <= 2.1
+        # Learned from the idle times: unload, and pre-warm before the keep-alive ends.
+        assert 0 < keep["PreWarmSeconds"] < keep["KeepAliveSeconds"], keep
         before = ok(invoke(lam, "ka-prewarm", {}))
         # Unloaded right after use, then one environment is pre-warmed: it is idle
         # (its idle GB-seconds grow) once its init is done.

@@ -88,9 +88,8 @@ def test_keep_on_release() -> None:
 
 
 def test_counters_and_status() -> None:
-    assert counters(2, ready=0, busy=0, failed=False) == counters(2, 0, 0, False)
     c = counters(2, ready=0, busy=0, failed=False)
-    assert (c.allocated, c.available, c.status) == (0, 0, Status.IN_PROGRESS)
+    assert (c.requested, c.allocated, c.available, c.status) == (2, 0, 0, Status.IN_PROGRESS)
     c = counters(2, ready=1, busy=1, failed=False)
     assert (c.allocated, c.available, c.status) == (2, 1, Status.READY)
     c = counters(2, ready=3, busy=0, failed=False)  # surplus shedding: capped
