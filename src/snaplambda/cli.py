@@ -14,6 +14,7 @@ import httpx
 import typer
 from rich.console import Console
 
+from .cli_common import EndpointOpt, endpoint_url, err, fail
 from .client import Client, ClientError
 from .config import Config, from_environ
 from .metrics_cli import metrics as metrics_command
@@ -26,37 +27,22 @@ app = typer.Typer(
     help="A self-hosted, AWS-Lambda-compatible function platform for Python.",
 )
 console = Console()
-err = Console(stderr=True)
 app.command("metrics")(metrics_command)
 app.command("traces")(traces_command)
-
-EndpointOpt = Annotated[
-    Optional[str],  # noqa: UP045 - typer needs Optional at runtime on 3.11
-    typer.Option("--endpoint", envvar="SNAPLAMBDA_ENDPOINT", help="URL of a running server."),
-]
-
-
-def _endpoint(value: str | None) -> str:
-    return value or from_environ().endpoint
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
-    return typer.Exit(code)
 
 
 @contextmanager
 def _client(endpoint: str | None, hint: str = "") -> Iterator[Client]:
     """A client of the server at ``endpoint``; the server's AWS errors and failing to
-    reach it end the command through ``_fail`` (``hint`` follows the latter)."""
-    url = _endpoint(endpoint)
+    reach it end the command through ``fail`` (``hint`` follows the latter)."""
+    url = endpoint_url(endpoint)
     try:
         with Client(url) as client:
             yield client
     except ClientError as exc:
-        raise _fail(f"{exc.aws_type}: {exc.message}") from exc
+        raise fail(f"{exc.aws_type}: {exc.message}") from exc
     except (OSError, httpx.TransportError) as exc:
-        raise _fail(f"cannot reach {url}: {exc}{hint}") from exc
+        raise fail(f"cannot reach {url}: {exc}{hint}") from exc
 
 
 @app.command()
@@ -88,9 +74,9 @@ def serve(
     from .api.server import run
 
     if memory_limiter not in (None, "auto", "cgroup", "rlimit", "off"):
-        raise _fail(f"--memory-limiter '{memory_limiter}' is not one of auto, cgroup, rlimit, off")
+        raise fail(f"--memory-limiter '{memory_limiter}' is not one of auto, cgroup, rlimit, off")
     if keep_alive_policy not in (None, "fixed", "adaptive"):
-        raise _fail(f"--keep-alive-policy '{keep_alive_policy}' is not one of fixed, adaptive")
+        raise fail(f"--keep-alive-policy '{keep_alive_policy}' is not one of fixed, adaptive")
     config = from_environ().with_overrides(
         host=host,
         port=port,
@@ -147,19 +133,19 @@ def deploy(
         from .sam.deploy import deploy_template
 
         status = deploy_template(
-            template, parameter_overrides or [], stack_name, _endpoint(endpoint), console, err
+            template, parameter_overrides or [], stack_name, endpoint_url(endpoint), console, err
         )
         raise typer.Exit(status)
 
     try:
         zipped = read_package(path)
     except FileNotFoundError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     variables = {}
     for item in env or []:
         key, sep, value = item.partition("=")
         if not sep:
-            raise _fail(f"--env '{item}' must be KEY=VALUE")
+            raise fail(f"--env '{item}' must be KEY=VALUE")
         variables[key] = value
     fn_name = name or path.resolve().stem
     settings = {
@@ -170,7 +156,7 @@ def deploy(
         "Environment": {"Variables": variables},
     }
     if watch and not path.is_dir():
-        raise _fail("--watch needs a code directory, not a zip")
+        raise fail("--watch needs a code directory, not a zip")
     with _client(endpoint, " (is `snaplambda serve` running?)") as client:
         cfg = client.deploy(fn_name, zipped, settings)
         console.print(
@@ -355,13 +341,13 @@ def dlq_redrive(
 ) -> None:
     """Queue dead letters again as fresh asynchronous events."""
     if all_ == bool(ids):
-        raise _fail("give dead-letter IDs or --all (not both)")
+        raise fail("give dead-letter IDs or --all (not both)")
     with _client(endpoint) as client:
         redriven = client.redrive(None if all_ else list(ids or []))
     missing = sorted(set(ids or []) - set(redriven))
     console.print(f"redriven {len(redriven)} event(s)")
     if missing:
-        raise _fail(f"no dead letter with id {', '.join(missing)}")
+        raise fail(f"no dead letter with id {', '.join(missing)}")
 
 
 @app.command()

@@ -222,3 +222,31 @@ class Client:
         body: dict[str, Any] = {"All": True} if ids is None else {"Ids": ids}
         response = self._check(self._http.post("/_snaplambda/dlq/redrive", json=body))
         return response.json()["Redriven"]  # type: ignore[no-any-return]
+
+    # -- used by ``metrics`` and ``traces``, which report any httpx.HTTPError as it is:
+    # an error status raises httpx.HTTPStatusError here, not ClientError ----------
+
+    def metric_series(self, function: str, params: dict[str, Any]) -> dict[str, Any]:
+        """snaplambda's datapoints of one metric of ``function`` (``params``: metric,
+        namespace, period, minutes, qualifier, dimension)."""
+        response = self._http.get(f"/_snaplambda/metrics/{function}", params=params)
+        response.raise_for_status()
+        return response.json()  # type: ignore[no-any-return]
+
+    def traces(self, function: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        """snaplambda's recent X-Ray traces (only ``function``'s when given)."""
+        params: dict[str, Any] = {"limit": limit}
+        if function:
+            params["function"] = function
+        response = self._http.get("/_snaplambda/traces", params=params)
+        response.raise_for_status()
+        return response.json()["Traces"]  # type: ignore[no-any-return]
+
+    def trace(self, trace_id: str) -> dict[str, Any] | None:
+        """One stored trace (its segments and flattened ``Timeline``), or None if there
+        is no such trace."""
+        response = self._http.get(f"/_snaplambda/traces/{trace_id}")
+        if response.status_code == 404:
+            return None
+        response.raise_for_status()
+        return response.json()  # type: ignore[no-any-return]

@@ -10,6 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .cli_common import EndpointOpt, endpoint_url, fail
+from .client import Client
+
 _CHARTS = (
     ("Invocations", "sum", ""),
     ("Errors", "sum", ""),
@@ -25,12 +28,6 @@ _CHARTS = (
     ("DeadLetterErrors", "sum", ""),
 )
 _BAR = 40
-
-
-def fetch(endpoint: str, name: str, **params: Any) -> dict[str, Any]:
-    response = httpx.get(f"{endpoint}/_snaplambda/metrics/{name}", params=params, timeout=30)
-    response.raise_for_status()
-    return response.json()  # type: ignore[no-any-return]
 
 
 def chart(series: dict[str, Any], stat: str, unit: str, title: str) -> Table | None:
@@ -74,15 +71,10 @@ def metrics(
         Optional[str],  # noqa: UP045
         typer.Option(help="sum, average, minimum, maximum, count, p50, p90 or p99."),
     ] = None,
-    endpoint: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option("--endpoint", envvar="SNAPLAMBDA_ENDPOINT", help="URL of a running server."),
-    ] = None,
+    endpoint: EndpointOpt = None,
 ) -> None:
     """Chart a function's metrics (Invocations, Errors, Duration p50/p99, ...)."""
-    from .config import from_environ
-
-    url = endpoint or from_environ().endpoint
+    url = endpoint_url(endpoint)
     console = Console()
     charts = (
         [(metric, stat or ("p50" if "Duration" in metric else "sum"), "")]
@@ -96,15 +88,15 @@ def metrics(
         params["dimension"] = dimension
     shown = 0
     try:
-        for name_, stat_, unit in charts:
-            series = fetch(url, name, metric=name_, **params)
-            table = chart(series, stat_, unit, f"{name_} ({stat_}, {period}s)")
-            if table is not None:
-                console.print(table)
-                console.print()
-                shown += 1
+        with Client(url, timeout=30) as client:
+            for name_, stat_, unit in charts:
+                series = client.metric_series(name, {"metric": name_, **params})
+                table = chart(series, stat_, unit, f"{name_} ({stat_}, {period}s)")
+                if table is not None:
+                    console.print(table)
+                    console.print()
+                    shown += 1
     except httpx.HTTPError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] cannot read metrics from {url}: {exc}")
-        raise typer.Exit(1) from exc
+        raise fail(f"cannot read metrics from {url}: {exc}") from exc
     if not shown:
         console.print(f"no data for {name} in the last {minutes} minutes")

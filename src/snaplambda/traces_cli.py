@@ -10,11 +10,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .cli_common import EndpointOpt, endpoint_url, fail
+from .client import Client
+
 _WIDTH = 50
-
-
-def _get(url: str, **params: Any) -> httpx.Response:
-    return httpx.get(url, params=params, timeout=30)
 
 
 def timeline_table(trace: dict[str, Any]) -> Table:
@@ -51,34 +50,22 @@ def traces(
         typer.Option("--function", "-f", help="Only traces of this function."),
     ] = None,
     limit: Annotated[int, typer.Option(help="How many traces to list.")] = 20,
-    endpoint: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option("--endpoint", envvar="SNAPLAMBDA_ENDPOINT", help="URL of a running server."),
-    ] = None,
+    endpoint: EndpointOpt = None,
 ) -> None:
     """List recent X-Ray traces, or show one as a timeline."""
-    from .config import from_environ
-
-    url = (endpoint or from_environ().endpoint) + "/_snaplambda/traces"
+    url = endpoint_url(endpoint)
     console = Console()
     try:
-        if trace_id:
-            response = _get(f"{url}/{trace_id}")
-            if response.status_code == 404:
-                Console(stderr=True).print(f"[red]error:[/red] no trace {trace_id}")
-                raise typer.Exit(1)
-            response.raise_for_status()
-            console.print(timeline_table(response.json()))
-            return
-        params: dict[str, Any] = {"limit": limit}
-        if function:
-            params["function"] = function
-        response = _get(url, **params)
-        response.raise_for_status()
+        with Client(url, timeout=30) as client:
+            if trace_id:
+                trace = client.trace(trace_id)
+                if trace is None:
+                    raise fail(f"no trace {trace_id}")
+                console.print(timeline_table(trace))
+                return
+            found = client.traces(function, limit)
     except httpx.HTTPError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] cannot read traces: {exc}")
-        raise typer.Exit(1) from exc
-    found = response.json()["Traces"]
+        raise fail(f"cannot read traces: {exc}") from exc
     if not found:
         console.print("no traces")
         return
