@@ -54,6 +54,13 @@ class Fakes:
             return {}
         return {"live": SlotStats(0, 0, self.busy, self.allocated, 0.0)}
 
+    def tick(self, service: AutoScalingService, busy_share: float) -> None:
+        """10 s pass with ``busy_share`` of the provisioned environments busy."""
+        self.now += 10
+        self.allocated += 10 * (self.requested or 0)
+        self.busy += 10 * (self.requested or 0) * busy_share
+        service.evaluate()
+
     def service(self) -> AutoScalingService:
         return AutoScalingService(
             self.store,  # type: ignore[arg-type]
@@ -72,6 +79,23 @@ TARGET = {
     "ResourceId": "function:fn:live",
     "ScalableDimension": DIMENSION,
 }
+
+
+def utilization_policy(scale_out_s: int, scale_in_s: int) -> dict[str, Any]:
+    """A target-tracking policy on provisioned-concurrency utilization, 0.5."""
+    return {
+        **TARGET,
+        "PolicyName": "p",
+        "PolicyType": "TargetTrackingScaling",
+        "TargetTrackingScalingPolicyConfiguration": {
+            "TargetValue": 0.5,
+            "ScaleOutCooldown": scale_out_s,
+            "ScaleInCooldown": scale_in_s,
+            "PredefinedMetricSpecification": {
+                "PredefinedMetricType": "LambdaProvisionedConcurrencyUtilization"
+            },
+        },
+    }
 
 
 def test_rate_action_fires_each_interval_and_is_restored() -> None:
@@ -112,27 +136,10 @@ def test_target_tracking_follows_the_utilization_within_bounds() -> None:
     svc.register({**TARGET, "MinCapacity": 2, "MaxCapacity": 6})
     svc.evaluate()
     assert f.requested == 2  # clamped into the bounds
-    svc.put_policy(
-        {
-            **TARGET,
-            "PolicyName": "p",
-            "PolicyType": "TargetTrackingScaling",
-            "TargetTrackingScalingPolicyConfiguration": {
-                "TargetValue": 0.5,
-                "ScaleOutCooldown": 30,
-                "ScaleInCooldown": 60,
-                "PredefinedMetricSpecification": {
-                    "PredefinedMetricType": "LambdaProvisionedConcurrencyUtilization"
-                },
-            },
-        }
-    )
+    svc.put_policy(utilization_policy(30, 60))
 
     def tick(busy_share: float) -> None:
-        f.now += 10
-        f.allocated += 10 * (f.requested or 0)
-        f.busy += 10 * (f.requested or 0) * busy_share
-        svc.evaluate()
+        f.tick(svc, busy_share)
 
     tick(1.0)  # first sample only primes the measurement
     tick(1.0)
@@ -158,27 +165,10 @@ def test_new_bounds_clamp_the_capacity_at_once_despite_cooldowns() -> None:
     f = Fakes()
     svc = f.service()
     svc.register({**TARGET, "MinCapacity": 1, "MaxCapacity": 10})
-    svc.put_policy(
-        {
-            **TARGET,
-            "PolicyName": "p",
-            "PolicyType": "TargetTrackingScaling",
-            "TargetTrackingScalingPolicyConfiguration": {
-                "TargetValue": 0.5,
-                "ScaleOutCooldown": 1000,
-                "ScaleInCooldown": 1000,
-                "PredefinedMetricSpecification": {
-                    "PredefinedMetricType": "LambdaProvisionedConcurrencyUtilization"
-                },
-            },
-        }
-    )
+    svc.put_policy(utilization_policy(1000, 1000))
 
     def tick(busy_share: float) -> None:
-        f.now += 10
-        f.allocated += 10 * (f.requested or 0)
-        f.busy += 10 * (f.requested or 0) * busy_share
-        svc.evaluate()
+        f.tick(svc, busy_share)
 
     tick(1.0)
     assert f.requested == 1
