@@ -8,31 +8,29 @@ import asyncio
 import base64
 import binascii
 import contextlib
-import importlib.util
 import random
 import shutil
 import time
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import orjson
 
-from . import runtime as runtime_pkg
 from .asyncinvoke.eventconfig import EventInvokeConfigs
 from .asyncinvoke.policy import ASYNC_PAYLOAD_MAX_BYTES
 from .asyncinvoke.queue import EventQueue
 from .asyncinvoke.worker import AsyncWorker, Attempt
-from .autoscaling import AutoScalingController, AutoScalingService
+from .capacity.autoscaling import AutoScalingController, AutoScalingService
+from .capacity.provisioned import ProvisionedService
 from .config import Config
 from .control.aliases import AliasService
 from .control.arns import FunctionRef, function_arn
 from .control.errors import InvalidParameterValue
 from .control.functions import FunctionService
 from .control.layers import LayerRepository, LayerService
-from .control.limits import SYNC_PAYLOAD_MAX_BYTES, UNZIPPED_MAX_BYTES, ZIP_MAX_BYTES
 from .control.models import LATEST, FunctionConfig
+from .control.quotas import SYNC_PAYLOAD_MAX_BYTES, UNZIPPED_MAX_BYTES, ZIP_MAX_BYTES
 from .control.store import SqliteStore
 from .control.versions import VersionService
 from .errors import AwsError
@@ -42,8 +40,8 @@ from .execution.fleet import ProvisionedFleet
 from .execution.keepalive import make_policy
 from .execution.limits import make_limiter
 from .execution.pool import EnvironmentPool
+from .execution.runtimefiles import install_runtime
 from .execution.runtimes import RuntimeResolver
-from .execution.snapstart import SnapshotManager
 from .execution.spawn import FreshProcessSpawner
 from .observability.logstore import LogStore
 from .observability.metrics import MetricsStore
@@ -53,7 +51,7 @@ from .observability.tracing import trace_header
 from .observability.xray import DaemonProtocol, bind_daemon_socket
 from .packaging.codestore import CodeStore
 from .packaging.precompile import Precompiler
-from .provisioning import ProvisionedService
+from .snapstart.manager import SnapshotManager
 
 
 class PayloadError(AwsError):
@@ -71,38 +69,6 @@ class Invocation:
     executed_version: str
     cold: bool
     request_id: str
-
-
-def _install_runtime(runtime_dir: Path) -> None:
-    """Expose the stdlib-only runtime package to function interpreters as the
-    top-level ``snaplambda_runtime`` package (a symlink, so it is never stale)."""
-    runtime_dir.mkdir(parents=True, exist_ok=True)
-    link = runtime_dir / "snaplambda_runtime"
-    source = Path(runtime_pkg.__file__).resolve().parent
-    if link.is_symlink() and link.resolve() == source:
-        return
-    if link.is_symlink() or link.is_file():
-        link.unlink()
-    elif link.is_dir():
-        shutil.rmtree(link)
-    link.symlink_to(source, target_is_directory=True)
-    _install_snapstart_support(runtime_dir / "snapstart")
-
-
-def _install_snapstart_support(directory: Path) -> None:
-    """Expose the installed ``snapshot_restore_py`` module (Lambda's SnapStart hooks
-    API, a dependency of snaplambda) in a directory of its own, so functions get it
-    without seeing the rest of snaplambda's site-packages."""
-    spec = importlib.util.find_spec("snapshot_restore_py")
-    if spec is None or spec.origin is None:
-        return
-    directory.mkdir(parents=True, exist_ok=True)
-    link = directory / "snapshot_restore_py.py"
-    source = Path(spec.origin).resolve()
-    if link.is_symlink() and link.resolve() == source:
-        return
-    link.unlink(missing_ok=True)
-    link.symlink_to(source)
 
 
 def parse_client_context(value: str | None) -> dict[str, Any] | None:
@@ -128,7 +94,7 @@ class Platform:
         config.state_dir.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(config.scratch_dir, ignore_errors=True)
         config.scratch_dir.mkdir(parents=True)
-        _install_runtime(config.runtime_dir)
+        install_runtime(config.runtime_dir)
         self.store = SqliteStore(config.db_path)
         self.code = CodeStore(config.code_dir, ZIP_MAX_BYTES, UNZIPPED_MAX_BYTES)
         self.layers = LayerService(

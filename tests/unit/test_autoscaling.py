@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from snaplambda.execution.autoscaling import TargetTracking
+from snaplambda.capacity.tracking import TargetTracking
 
 
 def test_scales_out_toward_the_target_with_cooldown() -> None:

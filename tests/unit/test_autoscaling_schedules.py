@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from snaplambda.autoscaling import AutoScalingError, Schedule
+from snaplambda.capacity.autoscaling import AutoScalingError, Schedule
 
 
 def ts(text: str, zone: str = "UTC") -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from snaplambda.autoscaling import DIMENSION, AutoScalingService
+from snaplambda.capacity.autoscaling import DIMENSION, AutoScalingService
 from snaplambda.errors import AwsError
 from snaplambda.execution.fleet import SlotStats
 

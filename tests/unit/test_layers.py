@@ -10,8 +10,8 @@ import pytest
 from snaplambda.control.arns import layer_arn, parse_layer_name, parse_layer_version_arn
 from snaplambda.control.errors import InvalidParameterValue, ResourceNotFound, ValidationError
 from snaplambda.control.layers import LayerRepository, LayerService, check_total_size
-from snaplambda.control.limits import UNZIPPED_MAX_BYTES
 from snaplambda.control.models import FunctionConfig
+from snaplambda.control.quotas import UNZIPPED_MAX_BYTES
 from snaplambda.control.validation import config_changes, validate_layers
 from snaplambda.execution.runtimes import Interpreter
 from snaplambda.execution.spawn import EnvironmentSpec

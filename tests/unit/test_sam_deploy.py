@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.console import Console
 
-from snaplambda.client import ClientError
+from snaplambda.client.api import ClientError
 from snaplambda.sam.deploy import deploy_plan, print_summary
 from snaplambda.sam.model import (
     CodeSource,

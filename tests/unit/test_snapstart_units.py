@@ -97,7 +97,7 @@ def test_other_threads_are_named() -> None:
 
 def test_snapshot_expires_after_the_ttl_unused() -> None:
     from snaplambda.config import Config
-    from snaplambda.execution.snapstart import snapshot_expired
+    from snaplambda.snapstart.manager import snapshot_expired
 
     day = 86400.0
     ttl = Config().snapshot_ttl_s  # the platform's default, Lambda's 14 days
@@ -109,7 +109,7 @@ def test_snapshot_expires_after_the_ttl_unused() -> None:
 
 
 def test_sweep_interval_is_bounded() -> None:
-    from snaplambda.execution.snapstart import sweep_interval
+    from snaplambda.snapstart.manager import sweep_interval
 
     assert sweep_interval(14 * 86400.0) == 3600.0
     assert sweep_interval(2.0) == 1.0
@@ -136,7 +136,7 @@ class _FakeHolder:
 def test_manager_stops_holders_unused_for_the_ttl_by_its_clock() -> None:
     import asyncio
 
-    from snaplambda.execution import snapstart
+    from snaplambda.snapstart import manager as snapstart
 
     now = [1000.0]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from snaplambda.snapstatic import scan_package, scan_source
+from snaplambda.snapstart.static import scan_package, scan_source
 
 SOURCE = """\
 import random

@@ -9,7 +9,7 @@ import pytest
 
 from snaplambda.control import validation
 from snaplambda.control.errors import ControlError, InvalidParameterValue, ValidationError
-from snaplambda.control.limits import RESERVED_ENV_KEYS
+from snaplambda.control.quotas import RESERVED_ENV_KEYS
 
 
 def error_of(func: Any, value: object) -> ControlError:

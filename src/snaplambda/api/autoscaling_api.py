@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..autoscaling import AutoScalingService
+from ..capacity.autoscaling import AutoScalingService
 from .errors import ApiError
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from ..control.arns import parse_function_ref
-from ..control.limits import SYNC_PAYLOAD_MAX_BYTES
+from ..control.quotas import SYNC_PAYLOAD_MAX_BYTES
 from ..platform import PayloadError, Platform
 from .errors import ApiError, to_rest_response
 

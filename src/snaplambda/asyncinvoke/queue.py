@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..sqlite import connect
+from ..storage.sqlite import connect
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (

@@ -19,8 +19,8 @@ from typing import Any
 import orjson
 
 from ..packaging.codestore import CodeStore
-from ..sqlite import connect
-from . import limits
+from ..storage.sqlite import connect
+from . import quotas as limits
 from .arns import layer_arn, parse_layer_name, parse_layer_version_arn
 from .errors import InvalidParameterValue, ResourceNotFound, ValidationError
 from .functions import decode_zip

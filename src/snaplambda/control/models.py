@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .arns import function_arn
-from .limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, EPHEMERAL_MIN_MB
+from .quotas import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, EPHEMERAL_MIN_MB
 
 LATEST = "$LATEST"
 

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from ..sqlite import connect
+from ..storage.sqlite import connect
 from .models import LATEST, Alias, FunctionConfig
 
 _SCHEMA = """

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from . import limits
+from . import quotas as limits
 from .arns import parse_layer_version_arn
 from .errors import InvalidParameterValue, ValidationError
 

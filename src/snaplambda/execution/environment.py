@@ -27,7 +27,7 @@ from typing import Any
 
 import orjson
 
-from ..control.limits import SYNC_PAYLOAD_MAX_BYTES
+from ..control.quotas import SYNC_PAYLOAD_MAX_BYTES
 from ..observability import jsonlogs
 from ..observability import platform_lines as lines
 from ..runtime.frames import PREFIX, decode_prefix, encode

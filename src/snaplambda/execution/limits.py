@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ..config import CpuLimiter, MemoryLimiter
-from ..control.limits import ONE_VCPU_MB
+from ..control.quotas import ONE_VCPU_MB
 
 _MIB = 1024 * 1024
 _CFS_PERIOD_US = 100_000

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..sqlite import connect
+from ..storage.sqlite import connect
 
 
 class QueuedWriter:

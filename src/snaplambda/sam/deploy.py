@@ -15,7 +15,7 @@ import httpx
 from rich.console import Console
 from rich.markup import escape
 
-from ..client import Client, ClientError
+from ..client.api import Client, ClientError
 from ..config import from_environ
 from ..packaging.zipdir import read_package
 from .model import CodeSource, DeployPlan, FunctionPlan, LayerPlan, LayerRef

@@ -23,15 +23,15 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .control.aliases import AliasService
-from .control.errors import ResourceNotFound
-from .control.models import LATEST
-from .control.store import Store
-from .control.versions import is_version_number
-from .errors import AwsError
-from .execution.autoscaling import TargetTracking
-from .execution.fleet import ProvisionedFleet
-from .provisioning import ProvisionedService, stored_settings
+from ..control.aliases import AliasService
+from ..control.errors import ResourceNotFound
+from ..control.models import LATEST
+from ..control.store import Store
+from ..control.versions import is_version_number
+from ..errors import AwsError
+from ..execution.fleet import ProvisionedFleet
+from .provisioned import ProvisionedService, stored_settings
+from .tracking import TargetTracking
 
 NAMESPACE = "lambda"
 DIMENSION = "lambda:function:ProvisionedConcurrency"

@@ -23,13 +23,13 @@ from functools import partial
 from typing import Any
 
 from ..control.models import LATEST, FunctionConfig
+from ..execution.environment import Environment, LogSink
+from ..execution.errors import ExecutionError, SnapshotFailed
+from ..execution.limits import Limiter, proc_stats
+from ..execution.pool import EnvironmentPool
+from ..execution.spawn import FreshProcessSpawner, Spawner
 from ..observability import platform_lines as lines
-from .environment import Environment, LogSink
-from .errors import ExecutionError, SnapshotFailed
-from .limits import Limiter, proc_stats
-from .pool import EnvironmentPool
-from .snapshot import RestoreSpawner, SnapshotHolder
-from .spawn import FreshProcessSpawner, Spawner
+from .holder import RestoreSpawner, SnapshotHolder
 
 Key = tuple[str, str]
 StateListener = Callable[[FunctionConfig, str, str, str], None]

@@ -12,9 +12,9 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from .client import Client
-from .packaging.zipdir import zip_directory
-from .platform import Platform
+from ..client.api import Client
+from ..packaging.zipdir import zip_directory
+from ..platform import Platform
 
 EXAMPLE = Path(__file__).parent / "examples" / "hello"
 WARM_INVOKES = 5

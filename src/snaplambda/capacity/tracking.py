@@ -1,5 +1,5 @@
 """Target tracking of provisioned concurrency, as Application Auto Scaling does it for
-Lambda: a pure decision with the clock passed in (driven by ``snaplambda.autoscaling``,
+Lambda: a pure decision with the clock passed in (driven by ``snaplambda.capacity.autoscaling``,
 which also applies the scheduled actions).
 
 It keeps the utilization (busy share of the provisioned environments, Lambda's

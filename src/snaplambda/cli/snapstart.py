@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from .config import from_environ
-from .errors import AwsError
-from .snapcheck import check
+from ..config import from_environ
+from ..errors import AwsError
+from ..snapstart.check import check
 
 app = typer.Typer(no_args_is_help=True, help="SnapStart: snapshots of published versions.")
 console = Console()

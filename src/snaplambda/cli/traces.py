@@ -10,8 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .cli_common import EndpointOpt, endpoint_url, fail
-from .client import Client
+from ..client.api import Client
+from .common import EndpointOpt, endpoint_url, fail
 
 _WIDTH = 50
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .control import validation
-from .execution.runtimes import RuntimeResolver
-from .snapstatic import scan_package
+from ..control import validation
+from ..execution.runtimes import RuntimeResolver
+from .static import scan_package
 
 _PROBE = (
     "import sys;sys.path.insert(0,{dir!r});from snaplambda_runtime.snapcheck import main;main()"
@@ -76,13 +76,13 @@ def check(
     timeout_s: float = 130.0,
 ) -> tuple[list[Finding], str]:
     """Probe the code at ``path``; returns (findings, the function's output)."""
-    from .platform import _install_runtime  # the same runtime files serve installs
+    from ..execution.runtimefiles import install_runtime
 
     validation.check_snap_start(runtime, "PublishedVersions")
     interpreter = RuntimeResolver(interpreters or {}).resolve(runtime)
     with tempfile.TemporaryDirectory(prefix="snaplambda-check-") as tmp:
         runtime_dir = Path(tmp, "runtime")
-        _install_runtime(runtime_dir)
+        install_runtime(runtime_dir)
         out_path = Path(tmp, "report.json")
         env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin",

@@ -15,14 +15,14 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .control.aliases import AliasService
-from .control.arns import function_arn
-from .control.errors import InvalidParameterValue, ResourceNotFound, ValidationError
-from .control.models import LATEST, aws_timestamp
-from .control.store import Store
-from .control.versions import is_version_number
-from .execution import provisioned as decide
-from .execution.fleet import ProvisionedFleet
+from ..control.aliases import AliasService
+from ..control.arns import function_arn
+from ..control.errors import InvalidParameterValue, ResourceNotFound, ValidationError
+from ..control.models import LATEST, aws_timestamp
+from ..control.store import Store
+from ..control.versions import is_version_number
+from ..execution import provisioned as decide
+from ..execution.fleet import ProvisionedFleet
 
 _KIND = "provisioned:"
 

@@ -27,12 +27,12 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from ..execution.environment import Environment
+from ..execution.limits import LimitHandle, attach_soon
+from ..execution.process import ChildProcess
+from ..execution.spawn import EnvironmentSpec, Spawned
 from ..runtime.frames import encode
 from ..runtime.snapshot import MAX_PAGE_RANGES
-from .environment import Environment
-from .limits import LimitHandle, attach_soon
-from .process import ChildProcess
-from .spawn import EnvironmentSpec, Spawned
 
 #: Variables that differ between environments restored from one snapshot.
 PER_ENVIRONMENT_VARS = ("AWS_LAMBDA_LOG_STREAM_NAME", "TMPDIR", "AWS_LAMBDA_INITIALIZATION_TYPE")

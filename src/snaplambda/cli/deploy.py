@@ -1,0 +1,102 @@
+"""``snaplambda deploy``: a code directory, a zip or a SAM template, optionally watched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..client.api import Client, ClientError
+from .common import EndpointOpt, connect, console, endpoint_url, err, fail
+
+
+def deploy(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="Code directory or .zip file, or a SAM template (.yaml/.yml/.json, or a "
+            "directory holding template.yaml)."
+        ),
+    ],
+    name: Annotated[
+        str | None, typer.Option(help="Function name (default: directory name).")
+    ] = None,
+    handler: Annotated[str, typer.Option(help="module.function")] = "app.handler",
+    runtime: Annotated[
+        str, typer.Option(help="python3.11 | python3.12 | python3.13")
+    ] = "python3.11",
+    memory: Annotated[int, typer.Option(help="Memory in MB (128-10240).")] = 128,
+    timeout: Annotated[int, typer.Option(help="Timeout in seconds (1-900).")] = 3,
+    env: Annotated[Optional[list[str]], typer.Option(help="KEY=VALUE, repeatable.")] = None,  # noqa: UP045
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Redeploy $LATEST whenever the directory changes.")
+    ] = False,
+    parameter_overrides: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(help="SAM template parameters, KEY=VALUE (space-separated or repeated)."),
+    ] = None,
+    stack_name: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="SAM template's AWS::StackName (default: its directory's name)."),
+    ] = None,
+    endpoint: EndpointOpt = None,
+) -> None:
+    """Create or update a function from a directory or a zip, or deploy a SAM template."""
+    from ..packaging.zipdir import read_package
+    from ..sam.template import find_template
+
+    template = find_template(path)
+    if template is not None:
+        from ..sam.deploy import deploy_template
+
+        status = deploy_template(
+            template, parameter_overrides or [], stack_name, endpoint_url(endpoint), console, err
+        )
+        raise typer.Exit(status)
+
+    try:
+        zipped = read_package(path)
+    except FileNotFoundError as exc:
+        raise fail(str(exc)) from exc
+    variables = {}
+    for item in env or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise fail(f"--env '{item}' must be KEY=VALUE")
+        variables[key] = value
+    fn_name = name or path.resolve().stem
+    settings = {
+        "Runtime": runtime,
+        "Handler": handler,
+        "MemorySize": memory,
+        "Timeout": timeout,
+        "Environment": {"Variables": variables},
+    }
+    if watch and not path.is_dir():
+        raise fail("--watch needs a code directory, not a zip")
+    with connect(endpoint, " (is `snaplambda serve` running?)") as client:
+        cfg = client.deploy(fn_name, zipped, settings)
+        console.print(
+            f"deployed [bold]{cfg['FunctionName']}[/bold] ({cfg['Runtime']}, "
+            f"{cfg['MemorySize']} MB, {cfg['Timeout']} s) CodeSha256 {cfg['CodeSha256']}"
+        )
+        if watch:
+            _watch_and_redeploy(client, path, fn_name)
+
+
+def _watch_and_redeploy(client: Client, path: Path, name: str) -> None:
+    from ..packaging.zipdir import read_package
+    from .watch import watch
+
+    console.print(f"watching {path} for changes (Ctrl-C to stop)")
+
+    def redeploy(changed: list[str]) -> None:
+        try:
+            cfg = client.update_code(name, read_package(path))
+        except ClientError as exc:  # a broken save must not end the loop
+            err.print(f"[red]redeploy failed:[/red] {exc.aws_type}: {exc.message}")
+            return
+        console.print(f"redeployed {name} ({len(changed)} changed) CodeSha256 {cfg['CodeSha256']}")
+
+    watch(path, redeploy)
