@@ -6,8 +6,6 @@ touches the store) and writes through to the :class:`~.store.Store`.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -25,23 +23,6 @@ if TYPE_CHECKING:
 
 ChangeListener = Callable[[FunctionConfig | None, str], None]
 """Called with (new config or None when deleted, function name) after every change."""
-
-
-def decode_zip(code: object) -> bytes:
-    """The zip bytes of a ``Code`` (or ``ZipFile``) value, base64 in JSON as boto3 sends."""
-    zipped = code.get("ZipFile") if isinstance(code, Mapping) else code
-    if isinstance(code, Mapping) and zipped is None:
-        others = ", ".join(sorted(k for k in code if k != "ZipFile")) or "nothing"
-        raise InvalidParameterValue(
-            f"Code must contain 'ZipFile' (got {others}); snaplambda does not read code "
-            "from S3 buckets or image URIs"
-        )
-    if not isinstance(zipped, str):
-        raise InvalidParameterValue("Value at 'code.zipFile' must be a base64 string")
-    try:
-        return base64.b64decode(zipped, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise InvalidParameterValue(f"Value at 'code.zipFile' is not valid base64: {exc}") from exc
 
 
 def check_revision(current: str, body: Mapping[str, Any]) -> None:
@@ -142,7 +123,7 @@ class FunctionService:
         changes = validation.config_changes(body)
         if "Code" not in body:
             raise InvalidParameterValue("Code is a mandatory parameter of CreateFunction")
-        zipped = decode_zip(body["Code"])
+        zipped = validation.decode_zip(body["Code"])
         if name in self._latest:
             raise ResourceConflict(f"Function already exist: {name}")
         ref = self._code.put(zipped)
@@ -159,7 +140,7 @@ class FunctionService:
         """UpdateFunctionCode from ``ZipFile``."""
         current = self.get(name)
         check_revision(current.revision_id, body)
-        ref: CodeRef = self._code.put(decode_zip(body.get("ZipFile")))
+        ref: CodeRef = self._code.put(validation.decode_zip(body.get("ZipFile")))
         changed = replace(current, code_key=ref.key, code_sha256=ref.sha256_b64, code_size=ref.size)
         return self._save(self._with_layers(changed, current))
 

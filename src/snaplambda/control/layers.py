@@ -20,10 +20,9 @@ import orjson
 
 from ..packaging.codestore import CodeStore
 from ..storage.sqlite import connect
-from . import quotas as limits
+from . import quotas, validation
 from .arns import layer_arn, parse_layer_name, parse_layer_version_arn
 from .errors import InvalidParameterValue, ResourceNotFound, ValidationError
-from .functions import decode_zip
 from .models import aws_timestamp
 
 _SCHEMA = """
@@ -42,7 +41,7 @@ CREATE TABLE IF NOT EXISTS layer_counters (
 
 
 def check_total_size(
-    code_bytes: int, layer_bytes: Sequence[int], limit: int = limits.UNZIPPED_MAX_BYTES
+    code_bytes: int, layer_bytes: Sequence[int], limit: int = quotas.UNZIPPED_MAX_BYTES
 ) -> None:
     """Refuse a function whose code and layers together unzip to more than ``limit``."""
     total = code_bytes + sum(layer_bytes)
@@ -198,11 +197,11 @@ class LayerService:
         if "Content" not in body:
             raise InvalidParameterValue("Content is a mandatory parameter of PublishLayerVersion")
         description = body.get("Description") or ""
-        if not isinstance(description, str) or len(description) > limits.DESCRIPTION_MAX_LEN:
+        if not isinstance(description, str) or len(description) > quotas.DESCRIPTION_MAX_LEN:
             raise ValidationError(
                 f"1 validation error detected: Value '{description}' at 'description' failed "
                 f"to satisfy constraint: Member must have length less than or equal to "
-                f"{limits.DESCRIPTION_MAX_LEN}"
+                f"{quotas.DESCRIPTION_MAX_LEN}"
             )
         runtimes = _string_list("compatibleRuntimes", body.get("CompatibleRuntimes"), None)
         archs = _string_list(
@@ -213,7 +212,7 @@ class LayerService:
             raise InvalidParameterValue(
                 "Value at 'licenseInfo' must be a string of 0-512 characters"
             )
-        ref = self._code.put(decode_zip(body["Content"]))
+        ref = self._code.put(validation.decode_zip(body["Content"]))
         layer = LayerVersion(
             name=name,
             version=self._repo.next_version(name),

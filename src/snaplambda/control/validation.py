@@ -7,11 +7,13 @@ semantic ones are ``InvalidParameterValueException``.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Mapping
 from typing import Any
 
-from . import quotas as limits
+from . import quotas
 from .arns import parse_layer_version_arn
 from .errors import InvalidParameterValue, ValidationError
 
@@ -58,10 +60,10 @@ def validate_name(name: object) -> str:
 
 
 def validate_runtime(runtime: object) -> str:
-    if runtime not in limits.SUPPORTED_RUNTIMES:
+    if runtime not in quotas.SUPPORTED_RUNTIMES:
         raise InvalidParameterValue(
             f"Value '{runtime}' at 'runtime' is not supported: snaplambda runs "
-            f"{', '.join(limits.SUPPORTED_RUNTIMES)}"
+            f"{', '.join(quotas.SUPPORTED_RUNTIMES)}"
         )
     assert isinstance(runtime, str)
     return runtime
@@ -71,29 +73,29 @@ def validate_handler(handler: object) -> str:
     if (
         not isinstance(handler, str)
         or not _HANDLER.fullmatch(handler)
-        or len(handler) > limits.HANDLER_MAX_LEN
+        or len(handler) > quotas.HANDLER_MAX_LEN
     ):
         raise _constraint(
             "handler",
             handler,
-            f"Member must be 1-{limits.HANDLER_MAX_LEN} characters without whitespace, "
+            f"Member must be 1-{quotas.HANDLER_MAX_LEN} characters without whitespace, "
             "like 'module.function'",
         )
     return handler
 
 
 def validate_memory(value: object) -> int:
-    return _int_in_range("memorySize", value, limits.MEMORY_MIN_MB, limits.MEMORY_MAX_MB, "MB")
+    return _int_in_range("memorySize", value, quotas.MEMORY_MIN_MB, quotas.MEMORY_MAX_MB, "MB")
 
 
 def validate_timeout(value: object) -> int:
-    return _int_in_range("timeout", value, limits.TIMEOUT_MIN_S, limits.TIMEOUT_MAX_S, "seconds")
+    return _int_in_range("timeout", value, quotas.TIMEOUT_MIN_S, quotas.TIMEOUT_MAX_S, "seconds")
 
 
 def validate_ephemeral(value: object) -> int:
     size = value.get("Size") if isinstance(value, Mapping) else value
     return _int_in_range(
-        "ephemeralStorage.size", size, limits.EPHEMERAL_MIN_MB, limits.EPHEMERAL_MAX_MB, "MB"
+        "ephemeralStorage.size", size, quotas.EPHEMERAL_MIN_MB, quotas.EPHEMERAL_MAX_MB, "MB"
     )
 
 
@@ -122,7 +124,7 @@ def validate_environment(value: object) -> dict[str, str]:
                 "must be strings"
             )
         size += len(key.encode()) + len(val.encode())
-    reserved = sorted(k for k in variables if k in limits.RESERVED_ENV_KEYS)
+    reserved = sorted(k for k in variables if k in quotas.RESERVED_ENV_KEYS)
     if reserved:
         raise InvalidParameterValue(
             "Lambda was unable to configure your environment variables because the "
@@ -130,21 +132,21 @@ def validate_environment(value: object) -> dict[str, str]:
             f"currently not supported for modification. Reserved keys used in this request: "
             f"{', '.join(reserved)}"
         )
-    if size > limits.ENV_VARS_MAX_BYTES:
+    if size > quotas.ENV_VARS_MAX_BYTES:
         raise InvalidParameterValue(
             f"Lambda was unable to configure your environment variables because the "
             f"environment variables you have provided exceeded the 4KB limit. "
-            f"String measured: {size} bytes (allowed: {limits.ENV_VARS_MAX_BYTES})"
+            f"String measured: {size} bytes (allowed: {quotas.ENV_VARS_MAX_BYTES})"
         )
     return dict(variables)
 
 
 def validate_description(value: object) -> str:
-    if not isinstance(value, str) or len(value) > limits.DESCRIPTION_MAX_LEN:
+    if not isinstance(value, str) or len(value) > quotas.DESCRIPTION_MAX_LEN:
         raise _constraint(
             "description",
             value,
-            f"Member must have length less than or equal to {limits.DESCRIPTION_MAX_LEN}",
+            f"Member must have length less than or equal to {quotas.DESCRIPTION_MAX_LEN}",
         )
     return value
 
@@ -156,9 +158,9 @@ def validate_layers(value: object) -> tuple[str, ...]:
         raise InvalidParameterValue(
             f"Value '{value}' at 'layers' is not allowed: expected a list of layer version ARNs"
         )
-    if len(value) > limits.MAX_LAYERS:
+    if len(value) > quotas.MAX_LAYERS:
         raise InvalidParameterValue(
-            f"Cannot reference more than {limits.MAX_LAYERS} layers (got {len(value)}: "
+            f"Cannot reference more than {quotas.MAX_LAYERS} layers (got {len(value)}: "
             f"{', '.join(map(str, value))})"
         )
     names: set[str] = set()
@@ -308,3 +310,20 @@ def config_changes(body: Mapping[str, Any]) -> dict[str, Any]:
     if body.get("LoggingConfig") is not None:
         changes.update(validate_logging_config(body["LoggingConfig"]))
     return changes
+
+
+def decode_zip(code: object) -> bytes:
+    """The zip bytes of a ``Code`` (or ``ZipFile``) value, base64 in JSON as boto3 sends."""
+    zipped = code.get("ZipFile") if isinstance(code, Mapping) else code
+    if isinstance(code, Mapping) and zipped is None:
+        others = ", ".join(sorted(k for k in code if k != "ZipFile")) or "nothing"
+        raise InvalidParameterValue(
+            f"Code must contain 'ZipFile' (got {others}); snaplambda does not read code "
+            "from S3 buckets or image URIs"
+        )
+    if not isinstance(zipped, str):
+        raise InvalidParameterValue("Value at 'code.zipFile' must be a base64 string")
+    try:
+        return base64.b64decode(zipped, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidParameterValue(f"Value at 'code.zipFile' is not valid base64: {exc}") from exc
