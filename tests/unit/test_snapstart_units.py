@@ -19,7 +19,9 @@ from snaplambda.observability.platform_lines import (
     restore_report_line,
     restore_start_line,
 )
-from snaplambda.runtime import snapshot
+from snaplambda.runtime import hooks as snaphooks
+from snaplambda.runtime import prefault
+from snaplambda.runtime import preload as preloading
 
 RID = "8f507cfc-2f4e-4a2c-9b0a-64e3c0b5e1f2"
 
@@ -60,12 +62,12 @@ def hooks() -> Iterator[types.ModuleType]:
     """A fresh ``snapshot_restore_py`` as functions import it."""
     import importlib
 
-    saved = sys.modules.pop(snapshot.HOOKS_MODULE, None)
-    module = importlib.import_module(snapshot.HOOKS_MODULE)
+    saved = sys.modules.pop(snaphooks.HOOKS_MODULE, None)
+    module = importlib.import_module(snaphooks.HOOKS_MODULE)
     yield module
-    sys.modules.pop(snapshot.HOOKS_MODULE, None)
+    sys.modules.pop(snaphooks.HOOKS_MODULE, None)
     if saved is not None:
-        sys.modules[snapshot.HOOKS_MODULE] = saved
+        sys.modules[snaphooks.HOOKS_MODULE] = saved
 
 
 def test_hook_order_and_arguments(hooks: Any) -> None:
@@ -74,9 +76,9 @@ def test_hook_order_and_arguments(hooks: Any) -> None:
     hooks.register_before_snapshot(lambda x, y=0: calls.append(f"b2 {x} {y}"), 1, y=2)
     hooks.register_after_restore(lambda: calls.append("a1"))
     hooks.register_after_restore(lambda x: calls.append(f"a2 {x}"), "z")
-    snapshot.run_before_snapshot()
-    snapshot.run_after_restore()
-    snapshot.run_after_restore()
+    snaphooks.run_before_snapshot()
+    snaphooks.run_after_restore()
+    snaphooks.run_after_restore()
     assert calls == ["b2 1 2", "b1", "a1", "a2 z", "a1", "a2 z"]
     assert hooks.get_before_snapshot() == []
 
@@ -86,7 +88,7 @@ def test_other_threads_are_named() -> None:
     thread = threading.Thread(target=stop.wait, name="poller")
     thread.start()
     try:
-        assert "'poller'" in snapshot.other_threads()
+        assert "'poller'" in snaphooks.other_threads()
     finally:
         stop.set()
         thread.join()
@@ -185,7 +187,7 @@ def test_preload_imports_what_is_missing_and_reports_failures(
     monkeypatch.syspath_prepend(str(tmp_path))
     for name in ("ssp_unit_mod", "ssp_unit_bad", "ssp_unit_exit"):
         monkeypatch.delitem(sys.modules, name, raising=False)
-    loaded, failed = snapshot.preload(
+    loaded, failed = preloading.preload(
         ["json", "ssp_unit_mod", "ssp_unit_bad", "ssp_unit_exit", "ssp_unit_missing"]
     )
     assert loaded == ["ssp_unit_mod"]  # json was already there: not imported again
@@ -246,7 +248,7 @@ def test_written_ranges_cover_what_a_forked_copy_wrote() -> None:
     if pid == 0:  # pragma: no cover - the child reports through the pipe
         try:
             buffer[:] = b"x" * len(buffer)  # copies every page of it
-            os.write(write_end, json.dumps(snapshot.written_ranges()).encode())
+            os.write(write_end, json.dumps(prefault.written_ranges()).encode())
         finally:
             os._exit(0)
     os.close(write_end)
@@ -262,4 +264,4 @@ def test_written_ranges_cover_what_a_forked_copy_wrote() -> None:
     # Pages still shared with the parent are not the copy's own.
     kept_first, kept_last = -(-kept_start // page) * page, (kept_start + len(kept)) // page * page
     assert not any(lo < kept_last and kept_first < hi for lo, hi in ranges), (kept_first, ranges)
-    assert len(ranges) <= snapshot.MAX_PAGE_RANGES
+    assert len(ranges) <= prefault.MAX_PAGE_RANGES

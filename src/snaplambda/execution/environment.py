@@ -30,6 +30,7 @@ import orjson
 from ..control.quotas import SYNC_PAYLOAD_MAX_BYTES
 from ..observability import jsonlogs
 from ..observability import platform_lines as lines
+from ..runtime import errortypes as types
 from ..runtime.frames import PREFIX, decode_prefix, encode
 from .limits import LimitHandle
 from .process import describe_exit
@@ -420,7 +421,7 @@ class Environment:
         if self._timed_out:
             status = "timeout"
             error = {
-                "errorType": "Runtime.Unknown",
+                "errorType": types.UNKNOWN,
                 "errorMessage": f"Init phase timed out after {init_timeout_s:.2f} seconds",
             }
         elif header.get("t") in ("init", "restored"):
@@ -481,7 +482,7 @@ class Environment:
             error = dict(init_error.error or {})
             error["requestId"] = rid
             payload = orjson.dumps(error)
-            error_type: str | None = error.get("errorType", "Runtime.Unknown")
+            error_type: str | None = error.get("errorType", types.UNKNOWN)
             status: str | None = init_error.status
             reusable = False
             duration_ms = 0.0
@@ -526,7 +527,7 @@ class Environment:
     def _max_memory_mb(self, error_type: str | None) -> int:
         """Peak resident memory of the environment's process, as the bootstrap last
         reported it; an environment killed for memory used all it had."""
-        if error_type == "Runtime.OutOfMemory":
+        if error_type == types.OUT_OF_MEMORY:
             return self.config.memory_size
         return max(1, -(-self.maxrss_kb // 1024))
 
@@ -608,7 +609,7 @@ class Environment:
             else f"Runtime exited with error: {describe_exit(code)}"
         )
         return {
-            "errorType": "Runtime.OutOfMemory" if oom else "Runtime.ExitError",
+            "errorType": types.OUT_OF_MEMORY if oom else types.EXIT_ERROR,
             "errorMessage": f"{prefix}Error: {reason}",
         }
 
@@ -650,7 +651,7 @@ def _error_document(header: dict[str, Any], body: bytes) -> dict[str, Any]:
             if isinstance(doc, dict):
                 return doc
     return {
-        "errorType": "Runtime.Unknown",
+        "errorType": types.UNKNOWN,
         "errorMessage": "The runtime's error document was not JSON or over "
         f"{SYNC_PAYLOAD_MAX_BYTES} bytes",
     }

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import importlib
 import json
-import logging
 import os
 import resource
 import socket
 import sys
 import time
 
+from . import applog
+from . import errortypes as types
 from .context import LambdaContext
+from .errors import error_document
 from .frames import encode, read_blocking
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs every cold start
@@ -29,121 +31,6 @@ if TYPE_CHECKING:
     from typing import Any
 
     Handler = Callable[[Any, LambdaContext], Any]
-
-_current_request_id = ""
-
-
-class _RequestIdFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.aws_request_id = _current_request_id
-        return True
-
-
-class _LambdaTextFormatter(logging.Formatter):
-    """Lambda's text layout; newlines become CR so one record stays one log event."""
-
-    converter = time.gmtime  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__(
-            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
-            "%Y-%m-%dT%H:%M:%S",
-        )
-
-    def format(self, record: logging.LogRecord) -> str:
-        return super().format(record).replace("\n", "\r")
-
-
-#: Attributes every LogRecord has: anything else came from ``extra=`` and is logged.
-_RECORD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"aws_request_id", "message"}
-
-#: ApplicationLogLevel -> logging level (TRACE is below DEBUG, FATAL is CRITICAL).
-_LEVELS = {"TRACE": 5, "DEBUG": 10, "INFO": 20, "WARN": 30, "ERROR": 40, "FATAL": 50}
-
-
-def _iso(epoch: float) -> str:
-    return (
-        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{int(epoch * 1000) % 1000:03d}Z"
-    )
-
-
-class _LambdaJsonFormatter(logging.Formatter):
-    """Lambda's JSON layout of application log records (LogFormat JSON)."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        doc: dict[str, Any] = {
-            "timestamp": _iso(record.created),
-            "level": "FATAL" if record.levelno >= 50 else record.levelname,
-            "message": record.getMessage(),
-            "logger": record.name,
-            "requestId": getattr(record, "aws_request_id", "") or _current_request_id,
-        }
-        if record.levelno == 30:
-            doc["level"] = "WARN"
-        elif record.levelno == 5:
-            doc["level"] = "TRACE"
-        for key, value in record.__dict__.items():
-            if key not in _RECORD_ATTRS and key not in doc:
-                doc[key] = value
-        if record.exc_info and record.exc_info[1] is not None:
-            exc = record.exc_info[1]
-            err = error_document(exc)
-            doc["errorType"] = err["errorType"]
-            doc["errorMessage"] = err["errorMessage"]
-            doc["stackTrace"] = err["stackTrace"]
-            doc["location"] = f"{record.pathname}:{record.funcName}:{record.lineno}"
-        return json.dumps(doc, default=str)
-
-
-_json_format = False
-
-
-def _install_logging() -> None:
-    global _json_format
-    handler = logging.StreamHandler(sys.stderr)
-    _json_format = os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
-    handler.setFormatter(_LambdaJsonFormatter() if _json_format else _LambdaTextFormatter())
-    handler.addFilter(_RequestIdFilter())
-    root = logging.getLogger()
-    root.addHandler(handler)
-    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL")
-    if level:
-        if _json_format:
-            # Records below ApplicationLogLevel are dropped, whatever loggers say.
-            logging.addLevelName(5, "TRACE")
-            numeric = _LEVELS.get(level.upper(), 20)
-            root.setLevel(numeric)
-            handler.setLevel(numeric)
-        else:
-            root.setLevel(level.upper())
-
-
-def error_document(exc: BaseException, error_type: str | None = None) -> dict[str, Any]:
-    """Lambda's error shape for an exception, without the request id."""
-    import traceback  # only failures pay for it
-
-    frames = traceback.extract_tb(exc.__traceback__)
-    return {
-        "errorMessage": str(exc),
-        "errorType": error_type or type(exc).__name__,
-        "stackTrace": traceback.format_list(frames),
-    }
-
-
-def _log_error(doc: dict[str, Any]) -> None:
-    if _json_format:
-        event = {"timestamp": _iso(time.time()), "level": "ERROR", **doc}
-        event.setdefault("requestId", _current_request_id)
-        sys.stderr.write(json.dumps(event, default=str) + "\n")
-        sys.stderr.flush()
-        return
-    lines = [f"[ERROR] {doc['errorType']}: {doc['errorMessage']}"]
-    if doc.get("stackTrace"):
-        lines.append("Traceback (most recent call last):")
-        lines.extend(entry.rstrip("\n") for entry in doc["stackTrace"])
-    sys.stderr.write("\r".join(lines).replace("\n", "\r") + "\n")
-    sys.stderr.flush()
-
 
 class InitError(Exception):
     """The handler could not be loaded; carries Lambda's error document."""
@@ -160,19 +47,19 @@ def load_handler(spec: str) -> Handler:
         raise InitError(
             {
                 "errorMessage": f"Bad handler '{spec}': expected 'module.function'",
-                "errorType": "Runtime.MalformedHandlerName",
+                "errorType": types.MALFORMED_HANDLER_NAME,
                 "stackTrace": [],
             }
         )
     try:
         module = importlib.import_module(module_name.replace("/", "."))
     except ImportError as exc:
-        doc = error_document(exc, "Runtime.ImportModuleError")
+        doc = error_document(exc, types.IMPORT_MODULE_ERROR)
         doc["errorMessage"] = f"Unable to import module '{module_name}': {exc}"
         doc["stackTrace"] = []
         raise InitError(doc) from exc
     except SyntaxError as exc:
-        doc = error_document(exc, "Runtime.UserCodeSyntaxError")
+        doc = error_document(exc, types.USER_CODE_SYNTAX_ERROR)
         doc["errorMessage"] = f"Syntax error in module '{module_name}': {exc}"
         raise InitError(doc) from exc
     except Exception as exc:
@@ -182,7 +69,7 @@ def load_handler(spec: str) -> Handler:
         raise InitError(
             {
                 "errorMessage": f"Handler '{func_name}' missing on module '{module_name}'",
-                "errorType": "Runtime.HandlerNotFound",
+                "errorType": types.HANDLER_NOT_FOUND,
                 "stackTrace": [],
             }
         )
@@ -190,7 +77,7 @@ def load_handler(spec: str) -> Handler:
         raise InitError(
             {
                 "errorMessage": f"Handler '{func_name}' on module '{module_name}' is not callable",
-                "errorType": "Runtime.HandlerNotFound",
+                "errorType": types.HANDLER_NOT_FOUND,
                 "stackTrace": [],
             }
         )
@@ -230,11 +117,11 @@ class Runtime:
         self.pid = os.getpid()
         self._known = known_modules
         """Restored from a snapshot: the modules it had, plus those already reported
-        (see ``preload`` in :mod:`.snapshot`); None otherwise."""
+        (see :mod:`.preload`); None otherwise."""
         self._known_count = len(sys.modules)
         self._learn_pages = learn_pages
         """Restored from a snapshot that has not learned which pages a first request
-        writes: report them with the first result (see ``_prefault`` in .snapshot)."""
+        writes: report them with the first result (see :mod:`.prefault`)."""
 
     def _new_imports(self) -> list[str]:
         """Modules imported since the snapshot and not reported yet, in import order
@@ -258,9 +145,8 @@ class Runtime:
                 self.invoke(header, body)
 
     def invoke(self, header: dict[str, Any], body: bytes) -> None:
-        global _current_request_id
         request_id: str = header["id"]
-        _current_request_id = request_id
+        applog.request_id = request_id
         os.environ["_X_AMZN_TRACE_ID"] = header.get("trace") or ""
         context = LambdaContext(
             request_id,
@@ -283,9 +169,9 @@ class Runtime:
             ok = False
             error_type = None
             if isinstance(exc, _MarshalError):
-                error_type = "Runtime.MarshalError"
+                error_type = types.MARSHAL_ERROR
             elif isinstance(exc, MemoryError) and self.rlimit_mode:
-                error_type, fatal = "Runtime.OutOfMemory", True
+                error_type, fatal = types.OUT_OF_MEMORY, True
             elif isinstance(exc, SystemExit):
                 # As on Lambda the runtime exits with the handler's status, and the
                 # platform reports Runtime.ExitError ("exit status N") as for os._exit.
@@ -294,7 +180,7 @@ class Runtime:
                 os._exit(_exit_status(exc))
             doc = error_document(exc, error_type)
             doc["requestId"] = request_id
-            _log_error(doc)
+            applog.log_error(doc)
             payload = json.dumps(doc).encode()
         if self.pid != os.getpid():
             # A child forked by the handler returned here: it must never answer.
@@ -309,7 +195,7 @@ class Runtime:
         if self._learn_pages:
             self._learn_pages = False
             if not imported:  # else preload changes what a first request writes
-                from .snapshot import written_ranges
+                from .prefault import written_ranges
 
                 reply["pages"] = written_ranges()
         self.sock.sendall(encode(reply, payload))
@@ -345,12 +231,12 @@ def main() -> None:
     _set_sys_path(front, os.environ.get("LAMBDA_RUNTIME_DIR", ""))
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     sys.stderr.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-    _install_logging()
+    applog.install_logging()
     t_runtime = time.monotonic_ns()
     try:
         handler = load_handler(os.environ["_HANDLER"])
     except InitError as exc:
-        _log_error(exc.doc)
+        applog.log_error(exc.doc)
         head = {"t": "init", "ok": False, "t_start_ns": t_start, "t_runtime_ns": t_runtime}
         head["t_done_ns"] = time.monotonic_ns()
         sock.sendall(encode(head, json.dumps(exc.doc).encode()))
@@ -361,7 +247,7 @@ def main() -> None:
     known: set[str] | None = None
     learn = False
     if private.get("_SNAPLAMBDA_SNAPSHOT"):
-        from .snapshot import hold  # returns only in an environment restored from it
+        from .holder import hold  # returns only in an environment restored from it
 
         sock, known, learn = hold(
             sock,

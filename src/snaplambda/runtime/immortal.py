@@ -95,7 +95,7 @@ def immortalize() -> bool:
     if not supported():
         return False
     try:
-        import ctypes  # loaded before any snapshot is frozen (see snapshot._load_madvise)
+        import ctypes  # loaded before any snapshot is frozen (see prefault.bind_madvise)
     except ImportError:
         return False
     count_of = ctypes.c_ssize_t.from_address

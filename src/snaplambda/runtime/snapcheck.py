@@ -13,8 +13,10 @@ import json
 import os
 import sys
 
-from .bootstrap import InitError, _set_sys_path, error_document, load_handler
-from .snapshot import _registry, other_threads, run_before_snapshot
+from . import errortypes as types
+from .bootstrap import InitError, _set_sys_path, load_handler
+from .errors import error_document
+from .hooks import other_threads, registry, run_before_snapshot
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs every cold start
 if TYPE_CHECKING:
@@ -51,12 +53,12 @@ def main() -> None:
     except InitError as exc:
         report["init_error"] = exc.doc
     else:
-        report["before_hooks"] = len(_registry("get_before_snapshot"))
-        report["after_hooks"] = len(_registry("get_after_restore"))
+        report["before_hooks"] = len(registry("get_before_snapshot"))
+        report["after_hooks"] = len(registry("get_after_restore"))
         try:
             run_before_snapshot()
         except Exception as exc:
-            report["hook_error"] = error_document(exc, "Runtime.BeforeSnapshotError")
+            report["hook_error"] = error_document(exc, types.BEFORE_SNAPSHOT_ERROR)
         report["threads"] = other_threads()
         report["sockets"], report["files"] = open_descriptors()
     with open(out_path, "w") as f:

@@ -2,7 +2,7 @@
 
 A :class:`SnapshotHolder` is a bootstrap that ran a function version's init and
 before-snapshot hooks and now waits on its control channel (see
-``runtime/snapshot.py``).  :class:`RestoreSpawner` is the :class:`~.spawn.Spawner`
+``runtime/holder.py``).  :class:`RestoreSpawner` is the :class:`~.spawn.Spawner`
 that asks it for a new environment: it passes the environment's control socket and
 output pipes over ``SCM_RIGHTS``; the holder forks and the copy-on-write child runs
 the after-restore hooks and serves invokes like any other environment.
@@ -32,7 +32,7 @@ from ..execution.limits import LimitHandle, attach_soon
 from ..execution.process import ChildProcess
 from ..execution.spawn import EnvironmentSpec, Spawned
 from ..runtime.frames import encode
-from ..runtime.snapshot import MAX_PAGE_RANGES
+from ..runtime.prefault import MAX_PAGE_RANGES
 
 #: Variables that differ between environments restored from one snapshot.
 PER_ENVIRONMENT_VARS = ("AWS_LAMBDA_LOG_STREAM_NAME", "TMPDIR", "AWS_LAMBDA_INITIALIZATION_TYPE")

@@ -29,6 +29,7 @@ from ..execution.limits import Limiter, proc_stats
 from ..execution.pool import EnvironmentPool
 from ..execution.spawn import FreshProcessSpawner, Spawner
 from ..observability import platform_lines as lines
+from ..runtime import errortypes as types
 from .holder import RestoreSpawner, SnapshotHolder
 
 Key = tuple[str, str]
@@ -152,7 +153,7 @@ class SnapshotManager:
         try:
             spec = await self._pool.make_spec(cfg, "snap-start")
         except ExecutionError as exc:
-            snap.error = {"errorType": "Runtime.Unknown", "errorMessage": str(exc)}
+            snap.error = {"errorType": types.UNKNOWN, "errorMessage": str(exc)}
             self._on_state(cfg, "Failed", "InvalidRuntime", str(exc))
             return
         marks = {
@@ -167,8 +168,8 @@ class SnapshotManager:
             spawned = FreshProcessSpawner().spawn(spec, limit, loop)
         except OSError as exc:
             limit.release()
-            snap.error = {"errorType": "Runtime.Unknown", "errorMessage": str(exc)}
-            self._on_state(cfg, "Failed", "Runtime.Unknown", str(exc))
+            snap.error = {"errorType": types.UNKNOWN, "errorMessage": str(exc)}
+            self._on_state(cfg, "Failed", types.UNKNOWN, str(exc))
             return
         env = Environment(spec, spawned, limit, self._sink, loop, self._log_budget)
         try:
@@ -178,7 +179,7 @@ class SnapshotManager:
             raise
         if not init.ok:
             snap.error = dict(init.error or {})
-            code = snap.error.get("errorType", "Runtime.Unknown")
+            code = snap.error.get("errorType", types.UNKNOWN)
             self._on_state(cfg, "Failed", code, snap.error.get("errorMessage", ""))
             return
         env.log(lines.init_report_line(init.timing.init_duration_ms, "success"))

@@ -44,8 +44,6 @@ restored copies stop copying pages just to count references to them.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import os
 import random  # here, not in reseed(): every restore would import it again
@@ -56,62 +54,16 @@ import socket
 import sys
 import time
 
+from . import applog, heap, prefault
+from . import errortypes as types
+from .errors import error_document
 from .frames import PREFIX, ChannelClosed, _recv_exact, decode_prefix, encode
-from .immortal import immortalize
+from .hooks import other_threads, run_after_restore, run_before_snapshot
+from .preload import preload
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs every cold start
 if TYPE_CHECKING:
     from typing import Any
-
-HOOKS_MODULE = "snapshot_restore_py"
-
-
-def _hook_doc(exc: BaseException, error_type: str) -> dict[str, Any]:
-    from .bootstrap import error_document
-
-    return error_document(exc, error_type)
-
-
-def _registry(name: str) -> list[Any]:
-    """A hook registry of ``snapshot_restore_py`` if the function imported it."""
-    module = sys.modules.get(HOOKS_MODULE)
-    getter = getattr(module, name, None) if module is not None else None
-    return list(getter()) if getter is not None else []
-
-
-def run_before_snapshot() -> None:
-    """Run the before-snapshot hooks, last registered first, as Lambda does."""
-    module = sys.modules.get(HOOKS_MODULE)
-    if module is None:
-        return
-    registry = module.get_before_snapshot()
-    while registry:
-        func, args, kwargs = registry.pop()
-        func(*args, **kwargs)
-
-
-def run_after_restore() -> None:
-    """Run the after-restore hooks, first registered first."""
-    for func, args, kwargs in _registry("get_after_restore"):
-        func(*args, **kwargs)
-
-
-def other_threads() -> list[str]:
-    """Names of the threads besides this one: Python's, and a count of native ones
-    seen in ``/proc`` (a fork keeps only the calling thread)."""
-    names: list[str] = []
-    threading = sys.modules.get("threading")
-    if threading is not None:
-        main = threading.current_thread()
-        names = [repr(t.name) for t in threading.enumerate() if t is not main]
-    try:
-        native = len(os.listdir("/proc/self/task")) - 1 - len(names)
-    except OSError:
-        native = 0
-    if native > 0:
-        names.append(f"{native} native thread(s) started by extension code")
-    return names
-
 
 def _recv_frame(sock: socket.socket) -> tuple[dict[str, Any], bytes, list[int]]:
     """One frame and the descriptors that came with its first bytes.  Only the
@@ -125,6 +77,10 @@ def _recv_frame(sock: socket.socket) -> tuple[dict[str, Any], bytes, list[int]]:
     header = json.loads(_recv_exact(sock, head_len))
     body = _recv_exact(sock, body_len) if body_len else b""
     return header, body, list(fds)
+
+
+_learn = False
+"""Whether restored copies report their late imports and pages (preload is on)."""
 
 
 def hold(
@@ -146,11 +102,11 @@ def hold(
     try:
         run_before_snapshot()
     except Exception as exc:
-        _fail_init(sock, init_header, _hook_doc(exc, "Runtime.BeforeSnapshotError"))
+        _fail_init(sock, init_header, error_document(exc, types.BEFORE_SNAPSHOT_ERROR))
     threads = other_threads()
     if threads:
         doc = {
-            "errorType": "Runtime.SnapshotThreadsError",
+            "errorType": types.SNAPSHOT_THREADS_ERROR,
             "errorMessage": "Cannot create a snapshot while other threads run (they do not "
             f"survive a restore): {', '.join(threads)}. Stop them in a before-snapshot hook.",
             "stackTrace": [],
@@ -159,12 +115,13 @@ def hold(
     sys.stdout.flush()
     sys.stderr.flush()
     init_header["t_done_ns"] = time.monotonic_ns()  # the function's init ends here
-    global _immortal, _learn, _pages
-    _immortal, _learn = immortal, learn
+    global _learn
+    heap.immortal, _learn = immortal, learn
     if not learn:
-        _pages = []  # no page map will come: restored copies need not report one
-    _load_madvise()
-    _freeze()
+        prefault.skip()
+    prefault.bind_madvise()
+    heap.bind_malloc_trim()
+    heap.freeze()
     init_header["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     sock.sendall(encode(init_header))
     wake_r, wake_w = os.pipe()
@@ -211,7 +168,7 @@ def hold(
             if spare is not None:  # it has not copied these pages
                 spare.drop()
                 spare = None
-            _take_pages(body)
+            prefault.take_pages(body)
             continue
         if header.get("t") != "restore" or len(fds) != 3:
             for fd in fds:
@@ -283,7 +240,7 @@ def _fork_spare(wake_r: int, wake_w: int) -> _Spare | tuple[dict[str, str], list
         return _Spare(pid, ours)
     _forget_holder(wake_r, wake_w)
     ours.close()
-    _prefault()
+    prefault.prefault()
     try:
         header, _, fds = _recv_frame(theirs)
     except (ChannelClosed, ConnectionError):
@@ -292,46 +249,6 @@ def _fork_spare(wake_r: int, wake_w: int) -> _Spare | tuple[dict[str, str], list
     if len(fds) != 3:
         os._exit(0)
     return header.get("env") or {}, fds, time.monotonic_ns()
-
-
-#: The longest a preload may take; past it the module being imported fails.
-PRELOAD_LIMIT_S = 10.0
-
-
-class _PreloadTimeout(Exception):
-    pass
-
-
-def _on_alarm(*_: object) -> None:
-    raise _PreloadTimeout(f"preload took over {PRELOAD_LIMIT_S:.0f} s")
-
-
-def preload(names: list[str]) -> tuple[list[str], list[str]]:
-    """Import ``names`` that are not imported yet: (loaded, failed with the reason).
-    A timer bounds the whole, so a stuck import cannot hold up every restore."""
-    import importlib
-
-    loaded: list[str] = []
-    failed: list[str] = []
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, PRELOAD_LIMIT_S)
-    try:
-        for name in names:
-            if name in sys.modules:
-                continue
-            try:
-                importlib.import_module(name)
-            except _PreloadTimeout as exc:
-                failed.append(f"{name}: {exc}")
-                break
-            except BaseException as exc:  # SystemExit too: the holder must carry on
-                failed.append(f"{name}: {type(exc).__name__}: {exc}")
-            else:
-                loaded.append(name)
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-    return loaded, failed
 
 
 def _preload_frame(sock: socket.socket, names: list[str]) -> None:
@@ -344,207 +261,8 @@ def _preload_frame(sock: socket.socket, names: list[str]) -> None:
     if threads:
         os._exit(0)  # threads do not survive a fork: this holder can restore no more
     # What the imports made is shared with every later restore, as init's objects are.
-    global _pages
-    _pages = None  # a restore's first request now writes other pages: learn them again
-    _freeze()
-
-
-_immortal = False
-_learn = False
-
-
-def _freeze() -> None:
-    """Make everything alive now the snapshot that restored copies share.  Freezing
-    keeps the cyclic collector from walking those objects in the copies: each visit
-    writes their headers and so copies the page, which would make a restore's memory
-    grow towards a fresh environment's.  Immortal counts do the same for references
-    (see :mod:`.immortal`)."""
-    _note_modules()
-    gc.collect()
-    if _immortal:
-        # Each count written is sound on its own: whatever stops the walk leaves the
-        # rest counting as usual, and the snapshot as good as without it.
-        with contextlib.suppress(Exception):
-            immortalize()
-    if _malloc_trim is not None:
-        # Hand back the free pages inside the heap: init's temporary buffers leave 1-3
-        # MB there, more or less from one run to the next, that every restored copy
-        # would otherwise share and count.
-        _malloc_trim(0)
-    gc.freeze()
-
-
-_PAGE = resource.getpagesize()
-_MADV_POPULATE_WRITE = 23  # Linux 5.14+: fault pages in writable, as writing them would
-#: At most this many address ranges are learned (16 KiB as a frame).
-MAX_PAGE_RANGES = 1024
-#: At most this much address space is looked at (8 MiB of ``pagemap``).
-_MAX_PAGES_READ = 1 << 20
-#: ``pagemap`` bits of a page that is present (63) and mapped only here (56).
-_MINE = 1 << 63 | 1 << 56
-
-_pages: list[tuple[int, int]] | None = None
-"""Address ranges that restored copies write early (learned from one's first request),
-prefaulted by each spare while it waits; None until learned, [] if not possible."""
-_madvise: Any = None
-_malloc_trim: Any = None
-
-
-def learning_pages() -> bool:
-    """Whether a copy restored now should report the pages it writes."""
-    return _pages is None
-
-
-def written_ranges() -> list[list[int]]:
-    """Address ranges of this copy's own pages in its writable private mappings: in a
-    restored copy, what it has written since the fork (each such write copied a page
-    shared with the holder).  Read from ``/proc/self/pagemap`` (present and
-    exclusively mapped); [] where that is not readable.
-
-    Every buffer is a fresh anonymous mapping, which no spare has: reading into
-    Python objects would write to heap pages the environment itself never needed,
-    and every later spare would copy those pages too."""
-    import mmap
-
-    found = mmap.mmap(-1, MAX_PAGE_RANGES * 2 * 8 + _PAGE)  # (start, end) pairs, u64
-    pairs = memoryview(found).cast("Q")
-    count = 0
-    try:
-        chunk = mmap.mmap(-1, 1 << 20)  # pagemap entries of up to 128 Ki pages at a time
-        budget = _MAX_PAGES_READ
-        fd = os.open("/proc/self/pagemap", os.O_RDONLY)
-        try:
-            for lo, pages in _writable_private_mappings():
-                if count >= MAX_PAGE_RANGES:
-                    break
-                if pages <= budget:  # a larger one is a reservation, not the heap
-                    budget -= pages
-                    count = _scan_mapping(fd, chunk, lo, pages, pairs, count)
-        finally:
-            os.close(fd)
-    except (OSError, ValueError):
-        return []
-    return [[pairs[2 * i], pairs[2 * i + 1]] for i in range(count)]
-
-
-def _writable_private_mappings() -> Any:
-    """(start address, pages) of each ``rw-p`` mapping in ``/proc/self/maps``."""
-    maps, size = _read_proc("/proc/self/maps")
-    pos = 0
-    while pos < size:
-        eol = maps.find(b"\n", pos, size)
-        eol = size if eol < 0 else eol
-        dash, space = maps.find(b"-", pos, eol), maps.find(b" ", pos, eol)
-        perms = maps[space + 1 : space + 5] if 0 <= dash < space else b""
-        if perms[:2] == b"rw" and perms[3:4] == b"p":
-            lo, hi = int(maps[pos:dash], 16), int(maps[dash + 1 : space], 16)
-            yield lo, (hi - lo) // _PAGE
-        pos = eol + 1
-
-
-def _scan_mapping(fd: int, chunk: Any, lo: int, pages: int, pairs: Any, count: int) -> int:
-    """Add the pages of one mapping that are this copy's own to ``pairs`` (merging
-    neighbours, at most :data:`MAX_PAGE_RANGES` ranges); the new count of ranges."""
-    entries_all = memoryview(chunk).cast("Q")
-    done = 0
-    while done < pages and count < MAX_PAGE_RANGES:
-        n = min(pages - done, len(entries_all))
-        window = memoryview(chunk)[: n * 8]  # read no more of pagemap than asked for
-        got = os.preadv(fd, [window], (lo // _PAGE + done) * 8) // 8
-        entries = entries_all[: min(n, got)]
-        for i in [i for i, e in enumerate(entries) if e & _MINE == _MINE]:
-            start = lo + (done + i) * _PAGE
-            if count and pairs[2 * count - 1] == start:
-                pairs[2 * count - 1] = start + _PAGE
-            elif count < MAX_PAGE_RANGES:
-                pairs[2 * count] = start
-                pairs[2 * count + 1] = start + _PAGE
-                count += 1
-        if got < n:
-            break
-        done += n
-    return count
-
-
-def _read_proc(path: str) -> tuple[Any, int]:
-    """A ``/proc`` file read whole into a fresh anonymous mapping: (buffer, size)."""
-    import mmap
-
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        buffer = mmap.mmap(-1, 1 << 20)
-        size = 0
-        while size < len(buffer):
-            got = os.readv(fd, [memoryview(buffer)[size:]])
-            if not got:
-                break
-            size += got
-        return buffer, size
-    finally:
-        os.close(fd)
-
-
-def _load_madvise() -> None:
-    """Bind ``madvise`` (and glibc's ``malloc_trim``) before the snapshot is frozen:
-    loading ``ctypes`` later would fill free slots of the holder's heap, and restored
-    copies would then place their first request's objects on other pages than the
-    copy that reported them."""
-    global _madvise, _malloc_trim
-    import mmap  # noqa: F401  # for written_ranges, loaded before the freeze likewise
-
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-        _madvise = libc.madvise
-    except (ImportError, OSError, AttributeError):
-        _madvise = None
-        return
-    try:
-        libc.malloc_trim.argtypes = [ctypes.c_size_t]
-        _malloc_trim = libc.malloc_trim
-    except AttributeError:  # not glibc
-        _malloc_trim = None
-
-
-def _take_pages(body: bytes) -> None:
-    """The holder learns which pages restored copies write early: ``body`` is pairs
-    of native unsigned 64-bit integers (start, end)."""
-    global _pages
-    if _madvise is None:
-        _pages = []
-        return
-    try:
-        flat = memoryview(body).cast("Q")
-        _pages = [(flat[i], flat[i + 1]) for i in range(0, len(flat) - 1, 2)]
-    except (TypeError, ValueError):
-        _pages = []
-
-
-def _prefault() -> None:
-    """In a spare, while it waits: copy the pages a restored copy's first request
-    writes, so that request does not stop for each (about 6 µs a page here).  The
-    contents stay as they are; the memory is what the environment would use anyway."""
-    global _pages
-    for lo, hi in _pages or ():
-        if _madvise(lo, hi - lo, _MADV_POPULATE_WRITE) != 0:
-            import ctypes  # loaded already, by _load_madvise
-
-            if ctypes.get_errno() == 22:  # EINVAL: this kernel cannot; stop trying
-                _pages = []
-                return
-
-
-_snapshot_modules: set[str] = set()
-
-
-def _note_modules() -> None:
-    """Remember the snapshot's modules here, once: a restored copy inherits the set,
-    whereas building it in each copy would write to (and so copy) the page of every
-    module name it counts, about 0.7 ms per restore."""
-    global _snapshot_modules
-    _snapshot_modules = set(sys.modules)
+    prefault.forget()
+    heap.freeze()
 
 
 def _drain(fd: int) -> None:
@@ -568,9 +286,7 @@ def _reap(sock: socket.socket) -> None:
 
 
 def _fail_init(sock: socket.socket, head: dict[str, Any], doc: dict[str, Any]) -> None:
-    from .bootstrap import _log_error
-
-    _log_error(doc)
+    applog.log_error(doc)
     head = {**head, "ok": False, "t_done_ns": time.monotonic_ns()}
     sock.sendall(encode(head, json.dumps(doc).encode()))
     os._exit(1)
@@ -598,10 +314,8 @@ def _become_restored(
     try:
         run_after_restore()
     except Exception as exc:
-        from .bootstrap import _log_error
-
-        doc = _hook_doc(exc, "Runtime.AfterRestoreError")
-        _log_error(doc)
+        doc = error_document(exc, types.AFTER_RESTORE_ERROR)
+        applog.log_error(doc)
         head.update(ok=False, t_done_ns=time.monotonic_ns())
         sock.sendall(encode(head, json.dumps(doc).encode()))
         os._exit(1)
@@ -610,7 +324,7 @@ def _become_restored(
     head.update(ok=True, t_done_ns=time.monotonic_ns())
     head["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     sock.sendall(encode(head))
-    return sock, _snapshot_modules if _learn else None, learning_pages()
+    return sock, heap.snapshot_modules if _learn else None, prefault.learning_pages()
 
 
 def reseed() -> None:
