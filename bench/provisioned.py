@@ -24,8 +24,7 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from snaplambda.execution.keepalive import HybridHistogramKeepAlive, simulate
-from snaplambda.execution.scheduler import FixedKeepAlive
+from snaplambda.execution.keepalive import FixedKeepAlive, HybridHistogramKeepAlive, simulate
 
 if TYPE_CHECKING:
     from .control import LambdaControl

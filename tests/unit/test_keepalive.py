@@ -8,12 +8,12 @@ import random
 import pytest
 
 from snaplambda.execution.keepalive import (
+    FixedKeepAlive,
     HybridHistogramKeepAlive,
     IdleHistogram,
     make_policy,
     simulate,
 )
-from snaplambda.execution.scheduler import FixedKeepAlive
 
 MIN = 60.0
 

@@ -1,1 +1,1 @@
-"""Execution environments, their limits, the pool and scheduler."""
+"""Execution environments: how they start, their limits, admission and the pool."""

@@ -25,9 +25,37 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
-from .scheduler import FixedKeepAlive, KeepAlivePolicy
+
+class KeepAlivePolicy(Protocol):
+    """Decides how long an idle environment is kept before it is shut down."""
+
+    name: str
+
+    def idle_timeout(self, function: str) -> float: ...
+
+    def observe_invoke(self, function: str, now: float) -> None: ...
+
+    def observe_end(self, function: str, now: float) -> None: ...
+
+
+@dataclass
+class FixedKeepAlive:
+    """Keep every idle environment for the same time (Lambda-like scale to zero)."""
+
+    seconds: float
+    name: str = "fixed"
+
+    def idle_timeout(self, function: str) -> float:
+        return self.seconds
+
+    def observe_invoke(self, function: str, now: float) -> None:
+        pass
+
+    def observe_end(self, function: str, now: float) -> None:
+        pass
+
 
 PolicyName = Literal["fixed", "adaptive"]
 

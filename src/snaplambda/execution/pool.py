@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 
 from ..config import Config
 from ..control.models import FunctionConfig
+from .admission import ConcurrencyState
 from .environment import Environment, InitResult, InvokeRequest, InvokeResult, LogSink
 from .errors import ExecutionError, PlatformStopping, Throttled
-from .keepalive import prewarm_plan
+from .keepalive import KeepAlivePolicy, prewarm_plan
 from .limits import Limiter
 from .runtimes import Interpreter, RuntimeResolver
-from .scheduler import ConcurrencyState, KeepAlivePolicy
 from .scratch import ScratchDirs
 from .spawn import EnvironmentSpec, Spawner
 from .usage import Usage

@@ -1,4 +1,4 @@
-"""Pure admission and keep-alive decisions, free of I/O so they can be simulated.
+"""Pure admission decisions, free of I/O so they can be simulated.
 
 Concurrency follows Lambda's model: a function with reserved concurrency may run at
 most that many invocations at once and no more; all other functions share what the
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
 
 
 class ThrottleReason(StrEnum):
@@ -66,32 +65,3 @@ class ConcurrencyState:
             self.reserved[function] = value
             if not was_reserved:
                 self.unreserved_in_flight = max(0, self.unreserved_in_flight - current)
-
-
-class KeepAlivePolicy(Protocol):
-    """Decides how long an idle environment is kept before it is shut down."""
-
-    name: str
-
-    def idle_timeout(self, function: str) -> float: ...
-
-    def observe_invoke(self, function: str, now: float) -> None: ...
-
-    def observe_end(self, function: str, now: float) -> None: ...
-
-
-@dataclass
-class FixedKeepAlive:
-    """Keep every idle environment for the same time (Lambda-like scale to zero)."""
-
-    seconds: float
-    name: str = "fixed"
-
-    def idle_timeout(self, function: str) -> float:
-        return self.seconds
-
-    def observe_invoke(self, function: str, now: float) -> None:
-        pass
-
-    def observe_end(self, function: str, now: float) -> None:
-        pass

@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from snaplambda.execution.scheduler import ConcurrencyState, FixedKeepAlive, ThrottleReason
+from snaplambda.execution.admission import ConcurrencyState, ThrottleReason
+from snaplambda.execution.keepalive import FixedKeepAlive
 
 
 def fill(state: ConcurrencyState, function: str, n: int) -> None:
