@@ -34,9 +34,9 @@ from .control.quotas import SYNC_PAYLOAD_MAX_BYTES, UNZIPPED_MAX_BYTES, ZIP_MAX_
 from .control.store import SqliteStore
 from .control.versions import VersionService
 from .errors import AwsError
-from .execution.environment import InvokeRequest, InvokeResult
 from .execution.errors import Throttled
 from .execution.fleet import ProvisionedFleet
+from .execution.invocation import InvokeRequest, InvokeResult
 from .execution.keepalive import make_policy
 from .execution.limits import make_limiter
 from .execution.pool import EnvironmentPool

@@ -15,13 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import shutil
 import socket
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -31,16 +28,14 @@ from ..control.quotas import SYNC_PAYLOAD_MAX_BYTES
 from ..observability import jsonlogs
 from ..observability import platform_lines as lines
 from ..runtime import errortypes as types
-from ..runtime.frames import PREFIX, decode_prefix, encode
+from ..runtime.frames import encode
+from .capture import LogSink, OutputCapture
+from .channel import ControlChannel
+from .errors import IllegalTransition
+from .invocation import InitResult, InitTiming, InvokeRequest, InvokeResult
 from .limits import LimitHandle
 from .process import describe_exit
 from .spawn import EnvironmentSpec, Spawned
-
-LogSink = Callable[[str, str, int, str], None]
-"""(log group, log stream, timestamp ms, message) -> None; must not block."""
-
-_MAX_LINE = 256 * 1024
-_TAIL_BYTES = 4096
 
 
 class EnvState(Enum):
@@ -56,154 +51,6 @@ _ALLOWED = {
     EnvState.BUSY: {EnvState.IDLE, EnvState.DEAD},
     EnvState.DEAD: set(),
 }
-
-
-class IllegalTransition(RuntimeError):
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class InitTiming:
-    """The three phases of a cold start, in milliseconds."""
-
-    create_ms: float
-    runtime_ms: float
-    function_ms: float
-
-    @property
-    def init_duration_ms(self) -> float:
-        """What Lambda reports as Init Duration: runtime start plus function init."""
-        return self.runtime_ms + self.function_ms
-
-
-@dataclass(frozen=True, slots=True)
-class InitResult:
-    ok: bool
-    timing: InitTiming
-    error: dict[str, Any] | None = None
-    status: str = "success"
-
-
-@dataclass(frozen=True, slots=True)
-class InvokeRequest:
-    request_id: str
-    payload: bytes
-    invoked_arn: str
-    trace_id: str
-    client_context: dict[str, Any] | None = None
-    identity: dict[str, Any] | None = None
-
-
-@dataclass(slots=True)
-class InvokeResult:
-    payload: bytes
-    error_type: str | None
-    """Set when the function failed (the API answers X-Amz-Function-Error: Unhandled)."""
-    duration_ms: float
-    report: lines.Report
-    log_lines: list[str]
-    reusable: bool
-
-    def log_tail(self) -> bytes:
-        """The last 4 KB of the invocation's log, as ``X-Amz-Log-Result`` carries it."""
-        text = "\n".join(self.log_lines).encode() + b"\n"
-        return text[-_TAIL_BYTES:]
-
-
-class _Capture:
-    """Log lines of one phase, bounded in bytes."""
-
-    __slots__ = ("budget", "dropped", "lines")
-
-    def __init__(self, budget: int) -> None:
-        self.budget = budget
-        self.dropped = 0
-        self.lines: list[str] = []
-
-
-class _Control(asyncio.Protocol):
-    """Frame parser for the control socket.
-
-    Frames that arrive before anyone waits for them are queued, never dropped: the
-    bootstrap may finish init before the platform has attached its transport.
-
-    A body larger than ``max_body`` is never held in memory: it is read and
-    discarded, and its frame delivered with an empty body and its size in the
-    header's ``"dropped_body"``, so a function cannot make the platform buffer
-    whatever it returns.
-    """
-
-    def __init__(self, max_body: int = SYNC_PAYLOAD_MAX_BYTES) -> None:
-        self.buffer = bytearray()
-        self.frames: deque[tuple[dict[str, Any], bytes]] = deque()
-        self.waiter: asyncio.Future[tuple[dict[str, Any], bytes]] | None = None
-        self.closed = False
-        self.max_body = max_body
-        self._skipping: dict[str, Any] | None = None
-        """The header of the oversized frame whose body is being discarded."""
-        self._skip = 0
-
-    def data_received(self, data: bytes) -> None:
-        if self._skipping is not None:
-            taken = min(self._skip, len(data))
-            self._skip -= taken
-            if self._skip:
-                return
-            header, self._skipping = self._skipping, None
-            self._deliver(header, b"")
-            data = data[taken:]
-        buf = self.buffer
-        buf += data
-        while len(buf) >= PREFIX.size:
-            head_len, body_len = decode_prefix(bytes(buf[: PREFIX.size]))
-            start = PREFIX.size + head_len
-            if body_len > self.max_body and len(buf) >= start:
-                header = orjson.loads(bytes(buf[PREFIX.size : start]))
-                header["dropped_body"] = body_len
-                taken = min(body_len, len(buf) - start)
-                del buf[: start + taken]
-                if taken < body_len:
-                    self._skipping, self._skip = header, body_len - taken
-                    return
-                self._deliver(header, b"")
-                continue
-            end = start + body_len
-            if len(buf) < end:
-                return
-            header = orjson.loads(bytes(buf[PREFIX.size : start]))
-            body = bytes(buf[start:end])
-            del buf[:end]
-            self._deliver(header, body)
-
-    def _deliver(self, header: dict[str, Any], body: bytes) -> None:
-        waiter, self.waiter = self.waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_result((header, body))
-        else:
-            self.frames.append((header, body))
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.end()
-
-    def end(self) -> None:
-        """No frame will come any more: fail whoever waits for one."""
-        self.closed = True
-        waiter, self.waiter = self.waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_exception(ConnectionError("control channel closed"))
-
-    def expect(
-        self, loop: asyncio.AbstractEventLoop
-    ) -> asyncio.Future[tuple[dict[str, Any], bytes]]:
-        """A future for the next frame (already resolved if one is queued)."""
-        fut: asyncio.Future[tuple[dict[str, Any], bytes]] = loop.create_future()
-        if self.frames:
-            fut.set_result(self.frames.popleft())
-        elif self.closed:
-            fut.set_exception(ConnectionError("control channel closed"))
-        else:
-            self.waiter = fut
-        return fut
 
 
 class Environment:
@@ -227,15 +74,16 @@ class Environment:
         self.process = spawned.process
         self._spawned = spawned
         self._limit = limit
-        self._sink = log_sink
         self._loop = loop
-        self._log_budget = log_budget
-        self._capture = _Capture(log_budget)
-        self._partial: dict[int, bytearray] = {
-            spawned.stdout: bytearray(),
-            spawned.stderr: bytearray(),
-        }
-        self._control = _Control()
+        self._output = OutputCapture(
+            (spawned.stdout, spawned.stderr),
+            log_sink,
+            spec.log_group,
+            spec.log_stream,
+            loop,
+            log_budget,
+        )
+        self._control = ControlChannel()
         self._transport: asyncio.Transport | None = None
         self.state = EnvState.STARTING
         self.init_timing: InitTiming | None = None
@@ -249,8 +97,6 @@ class Environment:
         self._timed_out = False
         self._json = spec.config.log_format == "JSON"
         self._system_ok = jsonlogs.system_level_allows(spec.config.system_log_level)
-        for fd in (spawned.stdout, spawned.stderr):
-            loop.add_reader(fd, self._on_output, fd)
         self.process.exited.add_done_callback(self._on_exit)
 
     # -- state ---------------------------------------------------------------
@@ -283,8 +129,7 @@ class Environment:
 
     def log(self, message: str) -> None:
         """Write a platform line to this environment's stream (never dropped)."""
-        self._sink(self.spec.log_group, self.spec.log_stream, int(time.time() * 1000), message)
-        self._capture.lines.append(message)
+        self._output.log(message)
 
     def _platform(self, text: Callable[[], str], json_event: Callable[[], str]) -> None:
         """Log a platform line: ``text``, or in JSON log format the event (dropped
@@ -293,77 +138,6 @@ class Environment:
             self.log(text())
         elif self._system_ok:
             self.log(json_event())
-
-    def _emit(self, text: str) -> None:
-        cap = self._capture
-        size = len(text) + 1
-        if size > cap.budget:
-            cap.dropped += size
-            cap.budget = 0
-            return
-        cap.budget -= size
-        cap.lines.append(text)
-        self._sink(self.spec.log_group, self.spec.log_stream, int(time.time() * 1000), text)
-
-    def _on_output(self, fd: int) -> None:
-        self._read_output(fd)
-
-    def _read_output(self, fd: int) -> None:
-        partial = self._partial.get(fd)
-        if partial is None:
-            return
-        while True:
-            try:
-                chunk = os.read(fd, 1 << 16)
-            except BlockingIOError:
-                return
-            except OSError:
-                chunk = b""
-            if not chunk:
-                self._close_output(fd)
-                return
-            if self._capture.budget <= 0:
-                # Flooding past the budget: count and discard without parsing lines.
-                self._capture.dropped += len(chunk)
-                continue
-            partial += chunk
-            *complete, rest = partial.split(b"\n")
-            for raw in complete:
-                self._emit(raw[:_MAX_LINE].decode("utf-8", "replace"))
-            if len(rest) > _MAX_LINE:
-                self._emit(bytes(rest[:_MAX_LINE]).decode("utf-8", "replace"))
-                rest = bytearray()
-            partial[:] = rest
-
-    def _drain_output(self) -> None:
-        for fd in list(self._partial):
-            self._read_output(fd)
-
-    def _flush_partial(self) -> None:
-        for partial in self._partial.values():
-            if partial:
-                self._emit(bytes(partial).decode("utf-8", "replace"))
-                partial.clear()
-
-    def _close_output(self, fd: int) -> None:
-        if self._partial.pop(fd, None) is not None:
-            self._loop.remove_reader(fd)
-            os.close(fd)
-
-    def _report_dropped(self) -> None:
-        """Say in the current capture how much of its output was dropped, if any."""
-        cap = self._capture
-        if cap.dropped:
-            dropped, cap.dropped = cap.dropped, 0
-            self.log(
-                f"[snaplambda] {dropped} bytes of output dropped: over the "
-                f"{self._log_budget}-byte limit per invocation"
-            )
-
-    def _new_capture(self) -> _Capture:
-        self._report_dropped()
-        cap, self._capture = self._capture, _Capture(self._log_budget)
-        return cap
 
     # -- init ----------------------------------------------------------------
 
@@ -428,8 +202,7 @@ class Environment:
             status, error = "error", _error_document(header, body)
         else:
             status, error = "error", await self._exit_error()
-        self._drain_output()
-        self._flush_partial()
+        self._output.drain()
         # Lambda names an error type for failed inits only, not for timed-out ones.
         error_type = error.get("errorType") if status == "error" else None
         if self.restore:
@@ -469,7 +242,7 @@ class Environment:
         """Run one invocation; never raises for anything the function does."""
         rid = request.request_id
         cfg = self.config
-        self._new_capture()
+        self._output.next_phase()
         if self.state is EnvState.IDLE:
             self._to(EnvState.BUSY)
         self.invocations += 1
@@ -489,9 +262,8 @@ class Environment:
         else:
             payload, error_type, status, reusable = await self._run(request, deadline_ms)
             duration_ms = (time.perf_counter() - t0) * 1000
-        self._drain_output()
-        self._flush_partial()
-        self._report_dropped()  # in this invocation's log, before its END
+        self._output.drain()
+        self._output.report_dropped()  # in this invocation's log, before its END
         if status == "timeout":
             self.log(f"{lines_ts()} {rid} Task timed out after {cfg.timeout:.2f} seconds")
         outcome = status or ("error" if error_type else "success")
@@ -516,12 +288,12 @@ class Environment:
             xray=lines.sampled_trace(request.trace_id),
         )
         self._platform(report.line, lambda: jsonlogs.report(report, outcome))
-        cap = self._new_capture()
+        log_lines = self._output.next_phase()
         if reusable and self.state is EnvState.BUSY:
             self._to(EnvState.IDLE)
             self.idle_since = time.monotonic()
         return InvokeResult(
-            payload, error_type, duration_ms, report, cap.lines, reusable and self.alive
+            payload, error_type, duration_ms, report, log_lines, reusable and self.alive
         )
 
     def _max_memory_mb(self, error_type: str | None) -> int:
@@ -631,10 +403,7 @@ class Environment:
         self.kill()
         with contextlib.suppress(TimeoutError):
             await self.process.wait(timeout=5.0)
-        self._drain_output()
-        self._flush_partial()
-        for fd in list(self._partial):
-            self._close_output(fd)
+        self._output.close()
         if self._transport is not None:
             self._transport.close()
         else:

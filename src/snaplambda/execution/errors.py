@@ -40,3 +40,8 @@ class SnapshotFailed(ExecutionError):
 
     aws_type = "ResourceConflictException"
     status = 409
+
+
+class IllegalTransition(RuntimeError):
+    """An environment was asked to move between states its lifecycle does not allow:
+    a bug in the platform, never something a function can cause."""

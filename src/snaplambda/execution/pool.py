@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING
 from ..config import Config
 from ..control.models import FunctionConfig
 from .admission import ConcurrencyState
-from .environment import Environment, InitResult, InvokeRequest, InvokeResult, LogSink
+from .capture import LogSink
+from .environment import Environment
 from .errors import ExecutionError, PlatformStopping, Throttled
+from .invocation import InitResult, InvokeRequest, InvokeResult
 from .keepalive import KeepAlivePolicy, prewarm_plan
 from .limits import Limiter
 from .runtimes import Interpreter, RuntimeResolver

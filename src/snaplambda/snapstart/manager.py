@@ -23,7 +23,8 @@ from functools import partial
 from typing import Any
 
 from ..control.models import LATEST, FunctionConfig
-from ..execution.environment import Environment, LogSink
+from ..execution.capture import LogSink
+from ..execution.environment import Environment
 from ..execution.errors import ExecutionError, SnapshotFailed
 from ..execution.limits import Limiter, proc_stats
 from ..execution.pool import EnvironmentPool
