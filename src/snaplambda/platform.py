@@ -38,11 +38,13 @@ from .execution.errors import Throttled
 from .execution.fleet import ProvisionedFleet
 from .execution.invocation import InvokeRequest, InvokeResult
 from .execution.keepalive import make_policy
+from .execution.launcher import EnvironmentLauncher
 from .execution.limits import make_limiter
 from .execution.pool import EnvironmentPool
 from .execution.runtimefiles import install_runtime
 from .execution.runtimes import RuntimeResolver
 from .execution.spawn import FreshProcessSpawner
+from .execution.specs import EnvironmentSpecs
 from .observability.logstore import LogStore
 from .observability.metrics import MetricsStore
 from .observability.otlp import OtlpExporter
@@ -119,17 +121,17 @@ class Platform:
         self.xray_address = f"127.0.0.1:{self._xray_sock.getsockname()[1]}"
         self.limiter = make_limiter(config.memory_limiter, config.cpu_limiter)
         self.resolver = RuntimeResolver(config.interpreters)
-        self.pool = EnvironmentPool(
-            config,
+        self.specs = EnvironmentSpecs(
             self.resolver,
-            self.limiter,
-            FreshProcessSpawner(),
-            make_policy(config.keep_alive_policy, config.keep_alive_s, config.keep_alive_bucket_s),
-            self.logs.append,
+            code_dir=config.code_dir,
+            runtime_dir=config.runtime_dir,
+            scratch_dir=config.scratch_dir,
+            region=config.region,
             layer_dirs=self.layers.directories,
+            extra_env={"AWS_XRAY_DAEMON_ADDRESS": self.xray_address},
         )
         self.snapshots = SnapshotManager(
-            self.pool,
+            self.specs,
             self.limiter,
             self.logs.append,
             self._on_snapshot_state,
@@ -138,11 +140,23 @@ class Platform:
             preload=config.snapstart_preload,
             immortal=config.snapstart_immortal,
         )
-        self.pool.snapshots = self.snapshots.spawner_for
-        self.pool.extra_env["AWS_XRAY_DAEMON_ADDRESS"] = self.xray_address
-        self.fleet = self.pool.fleet = ProvisionedFleet(self.pool)
-        self.fleet.on_use = self.metrics.provisioned
-        self.pool.on_admit = self.metrics.concurrency
+        self.launcher = EnvironmentLauncher(
+            self.specs,
+            self.limiter,
+            FreshProcessSpawner(),
+            self.logs.append,
+            log_budget=config.max_log_bytes_per_invoke,
+            init_timeout_s=config.init_timeout_s,
+            restores=self.snapshots.spawner_for,
+        )
+        self.fleet = ProvisionedFleet(self.launcher, on_use=self.metrics.provisioned)
+        self.pool = EnvironmentPool(
+            self.launcher,
+            make_policy(config.keep_alive_policy, config.keep_alive_s, config.keep_alive_bucket_s),
+            config.max_concurrency,
+            provisioned=self.fleet,
+            on_admit=self.metrics.concurrency,
+        )
         self.provisioned = ProvisionedService(
             self.store,
             self.aliases,
@@ -239,6 +253,8 @@ class Platform:
         self.async_worker.queue.close()
         await self.snapshots.close()
         await self.pool.close()
+        self.specs.close()
+        self.limiter.close()
         self.logs.close()
         self.metrics.close()
         if self._xray_transport is not None:

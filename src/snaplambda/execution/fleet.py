@@ -16,14 +16,11 @@ import contextlib
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from ..control.models import FunctionConfig
 from . import provisioned as decide
 from .environment import Environment
-
-if TYPE_CHECKING:
-    from .pool import EnvironmentPool
+from .launcher import EnvironmentLauncher
 
 SlotKey = tuple[str, str, str]
 """(function, qualifier the configuration is on, version)."""
@@ -70,13 +67,17 @@ class SlotStats:
 class ProvisionedFleet:
     """The provisioned environments of every configuration of a platform."""
 
-    def __init__(self, pool: EnvironmentPool) -> None:
-        self._pool = pool
+    def __init__(
+        self,
+        launcher: EnvironmentLauncher,
+        on_use: Callable[[str, str, int, int], None] | None = None,
+    ) -> None:
+        self._launcher = launcher
         self._slots: dict[SlotKey, _Slot] = {}
         self._of_env: dict[str, SlotKey] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
-        self.on_use: Callable[[str, str, int, int], None] | None = None
+        self.on_use = on_use
         """Called with (function, qualifier, busy, allocated) when a provisioned
         environment is taken or released (the metric store's queue put)."""
 
@@ -170,7 +171,7 @@ class ProvisionedFleet:
                 self._report_use(cfg.name, qualifier)
                 return env
             self._forget(env)
-            self._pool.discard(env)
+            self._launcher.discard(env)
         slot.spillovers += 1
         self._reconcile((cfg.name, qualifier, cfg.version))
         return None
@@ -181,7 +182,7 @@ class ProvisionedFleet:
         slot = self._slots.get(key) if key is not None else None
         if key is None or slot is None or env.id not in slot.busy:
             self._forget(env)
-            self._pool.discard(env)
+            self._launcher.discard(env)
             return
         now = time.monotonic()
         slot.account(now)
@@ -199,7 +200,7 @@ class ProvisionedFleet:
             slot.idle.append(env)
         else:
             self._forget(env)
-            self._pool.discard(env)
+            self._launcher.discard(env)
         self._reconcile(key)
 
     def _report_use(self, function: str, qualifier: str, releasing: int = 0) -> None:
@@ -229,7 +230,7 @@ class ProvisionedFleet:
             for _ in range(step.stop_idle):
                 env = slot.idle.pop(0)
                 self._forget(env)
-                self._pool.discard(env)
+                self._launcher.discard(env)
         if slot.failure is None:
             for _ in range(step.start):
                 slot.starting += 1
@@ -246,14 +247,14 @@ class ProvisionedFleet:
         env: Environment | None = None
         failure: str | None = None
         try:
-            env, init = await self._pool.start_environment(slot.config, provisioned=True)
+            env, init = await self._launcher.start(slot.config, provisioned=True)
             if not init.ok:
                 error = init.error or {}
                 failure = (
                     "FUNCTION_ERROR_INIT_FAILURE: "
                     f"{error.get('errorType', 'Runtime.Unknown')}: {error.get('errorMessage', '')}"
                 )
-                self._pool.discard(env)
+                self._launcher.discard(env)
                 env = None
         except Exception as exc:  # spawn errors, a failed SnapStart snapshot
             failure = f"FUNCTION_ERROR_INIT_FAILURE: {getattr(exc, 'message', None) or exc}"
@@ -270,7 +271,7 @@ class ProvisionedFleet:
             or self._closing
             or not decide.keep_on_release(slot.desired, slot.live() + 1)
         ):
-            self._pool.discard(env)
+            self._launcher.discard(env)
             if current is slot:
                 self._reconcile(key)
             return
@@ -290,7 +291,7 @@ class ProvisionedFleet:
         slot.account(time.monotonic())
         slot.idle.remove(env)
         self._forget(env)
-        self._pool.discard(env)
+        self._launcher.discard(env)
         self._reconcile(key)
 
     async def close(self) -> None:

@@ -11,37 +11,41 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from ..config import Config
 from ..control.models import FunctionConfig
 from .admission import ConcurrencyState
-from .capture import LogSink
 from .environment import Environment
 from .errors import ExecutionError, PlatformStopping, Throttled
 from .invocation import InitResult, InvokeRequest, InvokeResult
 from .keepalive import KeepAlivePolicy, prewarm_plan
-from .limits import Limiter
-from .runtimes import Interpreter, RuntimeResolver
-from .scratch import ScratchDirs
-from .spawn import EnvironmentSpec, Spawner
+from .launcher import EnvironmentLauncher
 from .usage import Usage
 
-if TYPE_CHECKING:
-    from .fleet import ProvisionedFleet
-
 Key = tuple[str, str]
-SnapshotLookup = Callable[[FunctionConfig], Awaitable[Spawner | None]]
-
-LayerDirectories = Callable[[Sequence[str]], Sequence[Path]]
-"""Turns a function's layer version ARNs into their extracted directories, in order."""
 
 
-def _no_layers(arns: Sequence[str]) -> Sequence[Path]:
-    return ()
+class ProvisionedSource(Protocol):
+    """Provisioned environments the pool takes before on-demand ones (the fleet)."""
+
+    def take(self, cfg: FunctionConfig, qualifier: str | None) -> Environment | None: ...
+
+    def release(self, env: Environment, reusable: bool) -> None: ...
+
+    def close(self) -> Awaitable[None]: ...
+
+
+class _NoProvisioned:
+    def take(self, cfg: FunctionConfig, qualifier: str | None) -> Environment | None:
+        return None
+
+    def release(self, env: Environment, reusable: bool) -> None:
+        raise AssertionError("no provisioned environment was taken")
+
+    async def close(self) -> None:
+        return None
 
 
 @dataclass
@@ -52,43 +56,25 @@ class PoolStats:
     by_function: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-def log_stream_name(version: str, env_id: str, now: float | None = None) -> str:
-    """``YYYY/MM/DD/[<version>]<32 hex>`` as Lambda names an environment's stream."""
-    day = time.strftime("%Y/%m/%d", time.gmtime(now))
-    return f"{day}/[{version}]{env_id}"
-
-
 class EnvironmentPool:
     """All environments of a platform and the rules for reusing them."""
 
     def __init__(
         self,
-        config: Config,
-        resolver: RuntimeResolver,
-        limiter: Limiter,
-        spawner: Spawner,
+        launcher: EnvironmentLauncher,
         keep_alive: KeepAlivePolicy,
-        log_sink: LogSink,
-        layer_dirs: LayerDirectories = _no_layers,
+        max_concurrency: int,
+        *,
+        provisioned: ProvisionedSource | None = None,
+        on_admit: Callable[[str, int], None] | None = None,
     ) -> None:
-        self.config = config
-        self._layer_dirs = layer_dirs
-        self.resolver = resolver
-        self.limiter = limiter
-        self.spawner = spawner
-        self.snapshots: SnapshotLookup | None = None
-        """Set by the platform: the restore spawner for a SnapStart version, if any."""
-        self.fleet: ProvisionedFleet | None = None
-        """Set by the platform: provisioned environments, taken before on-demand ones."""
+        self._launcher = launcher
+        self._provisioned: ProvisionedSource = provisioned or _NoProvisioned()
         self.keep_alive = keep_alive
-        self._sink = log_sink
-        self.scratch = ScratchDirs(config.scratch_dir)
-        self.extra_env: dict[str, str] = {}
-        """Variables every environment gets (the X-Ray daemon address)."""
-        self.concurrency = ConcurrencyState(limit=config.max_concurrency)
-        self.on_admit: Callable[[str, int], None] | None = None
-        """Set by the platform: called with a function's name and its in-flight count
-        each time an invocation of it is admitted (ConcurrentExecutions)."""
+        self.concurrency = ConcurrencyState(limit=max_concurrency)
+        self.on_admit = on_admit
+        """Called with a function's name and its in-flight count each time an
+        invocation of it is admitted (ConcurrentExecutions)."""
         self.stats = PoolStats()
         self.usage = Usage()
         """Per function and qualifier: cold starts, idle environment time (beyond AWS)."""
@@ -96,14 +82,13 @@ class EnvironmentPool:
         self._prewarm: dict[Key, asyncio.TimerHandle] = {}
         self._idle: dict[Key, list[Environment]] = {}
         self._expiry: dict[str, asyncio.TimerHandle] = {}
-        self._envs: dict[str, Environment] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
 
     # -- queries -----------------------------------------------------------
 
     def environments(self, function: str | None = None) -> list[Environment]:
-        return [e for e in self._envs.values() if function is None or e.config.name == function]
+        return self._launcher.environments(function)
 
     def idle_count(self, function: str) -> int:
         return sum(len(v) for k, v in self._idle.items() if k[0] == function)
@@ -126,8 +111,7 @@ class EnvironmentPool:
         try:
             if self.on_admit is not None:
                 self.on_admit(cfg.name, self.concurrency.in_flight[cfg.name])
-            fleet = self.fleet
-            env = fleet.take(cfg, qualifier) if fleet is not None else None
+            env = self._provisioned.take(cfg, qualifier)
             provisioned = env is not None
             if env is None:
                 env = self._take_idle(cfg)
@@ -141,8 +125,8 @@ class EnvironmentPool:
             result = await env.invoke(
                 request, deadline_ms, None if init is None or init.ok else init
             )
-            if provisioned and fleet is not None:
-                fleet.release(env, result.reusable)
+            if provisioned:
+                self._provisioned.release(env, result.reusable)
             elif result.reusable and not env.retired and not self._closing:
                 self._park(env)
             else:
@@ -173,69 +157,10 @@ class EnvironmentPool:
             self._discard(env)
         return None
 
-    async def make_spec(
-        self, cfg: FunctionConfig, initialization_type: str = "on-demand"
-    ) -> EnvironmentSpec:
-        """The spec of a new environment of ``cfg`` (a fresh id and scratch dir)."""
-        interpreter = await self._resolve(cfg.runtime)
-        env_id, scratch = self.scratch.take()
-        spec = EnvironmentSpec(
-            env_id=env_id,
-            config=cfg,
-            interpreter=interpreter,
-            code_path=self.config.code_dir / cfg.code_key,
-            runtime_dir=self.config.runtime_dir,
-            scratch_dir=scratch,
-            log_group=cfg.log_group_name,
-            log_stream=log_stream_name(cfg.version, env_id),
-            region=self.config.region,
-            layer_dirs=tuple(self._layer_dirs(cfg.layers)) if cfg.layers else (),
-            initialization_type=initialization_type,
-            extra_env=dict(self.extra_env),
-        )
-        return spec
-
-    async def _start(
-        self, cfg: FunctionConfig, provisioned: bool = False
-    ) -> tuple[Environment, InitResult]:
-        # A version with a SnapStart snapshot is restored from it (the lookup may
-        # wait for the snapshot to be built); everything else starts fresh.
-        restorer = await self.snapshots(cfg) if self.snapshots is not None else None
-        spawner = restorer or self.spawner
-        init_type = "snap-start" if restorer else "on-demand"
-        spec = await self.make_spec(cfg, "provisioned-concurrency" if provisioned else init_type)
-        env_id = spec.env_id
-        loop = asyncio.get_running_loop()
-        limit = self.limiter.for_environment(env_id, cfg.memory_size)
-        try:
-            spawned = spawner.spawn(spec, limit, loop)
-        except OSError as exc:
-            limit.release()
-            raise ExecutionError(f"Could not start an environment for {cfg.name}: {exc}") from exc
-        env = Environment(
-            spec,
-            spawned,
-            limit,
-            self._sink,
-            loop,
-            self.config.max_log_bytes_per_invoke,
-            restore=restorer is not None,
-        )
-        self._envs[env_id] = env
+    async def _start(self, cfg: FunctionConfig) -> tuple[Environment, InitResult]:
+        env, init = await self._launcher.start(cfg)
         env.process.exited.add_done_callback(lambda _: self._on_exit(env))
-        init = await env.initialize(self.config.init_timeout_s)
         return env, init
-
-    start_environment = _start
-    """Start and initialize one environment (the provisioned fleet's fill)."""
-
-    async def _resolve(self, runtime: str) -> Interpreter:
-        # The first resolution runs the interpreter once: keep that off the loop.  Later
-        # ones are a lookup; a thread hop would add about a millisecond to a cold start.
-        cached = self.resolver.cached(runtime)
-        if cached is not None:
-            return cached
-        return await asyncio.to_thread(self.resolver.resolve, runtime)
 
     # -- keep-alive and retirement ---------------------------------------------
 
@@ -311,10 +236,7 @@ class EnvironmentPool:
 
     def _discard(self, env: Environment) -> None:
         self._unparked(env)
-        self._envs.pop(env.id, None)
-        self._spawn_task(env.shutdown())
-
-    discard = _discard
+        self._launcher.discard(env)
 
     def _spawn_task(self, coro: Awaitable[None]) -> None:
         task = asyncio.ensure_future(coro)
@@ -337,7 +259,7 @@ class EnvironmentPool:
                 if handle is not None:
                     handle.cancel()
                 self._discard(env)
-        for env in self._envs.values():
+        for env in self._launcher.environments(function):
             if matches(env.config.name, env.config.version):
                 env.retired = True
 
@@ -349,16 +271,12 @@ class EnvironmentPool:
     async def close(self) -> None:
         """Stop every environment and wait for them to be gone."""
         self._closing = True
-        if self.fleet is not None:
-            await self.fleet.close()
+        await self._provisioned.close()
         for handle in [*self._expiry.values(), *self._prewarm.values()]:
             handle.cancel()
         self._expiry.clear()
         self._idle.clear()
-        envs = list(self._envs.values())
-        self._envs.clear()
-        await asyncio.gather(*(env.shutdown() for env in envs), return_exceptions=True)
-        self.scratch.close()
-        if self._tasks:
+        await self._launcher.close()  # every environment, those still starting too
+        if self._tasks:  # pre-warms under way see the platform closing and discard
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        self.limiter.close()
+            await self._launcher.close()

@@ -27,8 +27,8 @@ from ..execution.capture import LogSink
 from ..execution.environment import Environment
 from ..execution.errors import ExecutionError, SnapshotFailed
 from ..execution.limits import Limiter, proc_stats
-from ..execution.pool import EnvironmentPool
 from ..execution.spawn import FreshProcessSpawner, Spawner
+from ..execution.specs import EnvironmentSpecs
 from ..observability import platform_lines as lines
 from ..runtime import errortypes as types
 from .holder import RestoreSpawner, SnapshotHolder
@@ -112,7 +112,7 @@ class SnapshotManager:
 
     def __init__(
         self,
-        pool: EnvironmentPool,
+        specs: EnvironmentSpecs,
         limiter: Limiter,
         log_sink: LogSink,
         on_state: StateListener,
@@ -122,7 +122,7 @@ class SnapshotManager:
         preload: bool = True,
         immortal: bool = True,
     ) -> None:
-        self._pool = pool
+        self._specs = specs
         self._preload = preload
         self._immortal = immortal
         self._learned: dict[Key, dict[str, None]] = {}
@@ -152,7 +152,7 @@ class SnapshotManager:
         key = (cfg.name, cfg.version)
         snap = self._snapshots[key]
         try:
-            spec = await self._pool.make_spec(cfg, "snap-start")
+            spec = await self._specs.make(cfg, "snap-start")
         except ExecutionError as exc:
             snap.error = {"errorType": types.UNKNOWN, "errorMessage": str(exc)}
             self._on_state(cfg, "Failed", "InvalidRuntime", str(exc))
