@@ -177,7 +177,9 @@ class Platform:
         )
         self.aliases.subscribe(self.autoscaling.on_alias_change)
         self.versions.subscribe(self.autoscaling.on_version_deleted)
-        self.autoscaler = AutoScalingController(self.autoscaling, config.autoscaling_period_s)
+        self.autoscaler = AutoScalingController(
+            self.autoscaling.evaluate, config.autoscaling_period_s
+        )
         self.precompiler = Precompiler(lambda runtime: self.resolver.resolve(runtime).path)
         self.functions.subscribe(self._on_function_change)
         self.versions.subscribe(self.pool.retire)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from snaplambda.capacity.tracking import TargetTracking
+from snaplambda.capacity.autoscaling.tracking import TargetTracking
 
 
 def test_scales_out_toward_the_target_with_cooldown() -> None:

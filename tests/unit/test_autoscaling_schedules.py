@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from snaplambda.capacity.autoscaling import AutoScalingError, Schedule
+from snaplambda.capacity.autoscaling import AutoScalingError
+from snaplambda.capacity.autoscaling.schedule import Schedule
 
 
 def ts(text: str, zone: str = "UTC") -> float:

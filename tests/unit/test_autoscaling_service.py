@@ -5,7 +5,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from snaplambda.capacity.autoscaling import DIMENSION, AutoScalingService
+from snaplambda.capacity.autoscaling import AutoScalingService
+from snaplambda.capacity.autoscaling.model import DIMENSION
 from snaplambda.errors import AwsError
 from snaplambda.execution.fleet import SlotStats
 

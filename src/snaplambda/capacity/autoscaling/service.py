@@ -1,4 +1,4 @@
-"""Application Auto Scaling for Lambda provisioned concurrency: scalable targets,
+"""Application Auto Scaling for Lambda provisioned concurrency, the API side: scalable targets,
 scheduled actions and target-tracking policies, checked as AWS checks them, persisted
 in the store (setting ``autoscaling:<qualifier>`` of the function), and a controller
 that evaluates them every period and applies the result through
@@ -10,226 +10,26 @@ written to the log group ``/aws/application-autoscaling``.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import math
-import re
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..control.aliases import AliasService
-from ..control.errors import ResourceNotFound
-from ..control.models import LATEST
-from ..control.store import Store
-from ..control.versions import is_version_number
-from ..errors import AwsError
-from ..execution.fleet import ProvisionedFleet
-from .provisioned import ProvisionedService, stored_settings
+from ...control.aliases import AliasService
+from ...control.errors import ResourceNotFound
+from ...control.models import LATEST
+from ...control.store import Store
+from ...control.versions import is_version_number
+from ...execution.fleet import ProvisionedFleet
+from ..provisioned import ProvisionedService, stored_settings
+from .controller import Evaluator
+from .errors import invalid as _invalid
+from .errors import not_found as _not_found
+from .model import DIMENSION, METRIC, NAMESPACE, Action, Policy, Target
+from .schedule import Schedule
 from .tracking import TargetTracking
 
-NAMESPACE = "lambda"
-DIMENSION = "lambda:function:ProvisionedConcurrency"
-METRIC = "LambdaProvisionedConcurrencyUtilization"
-LOG_GROUP = "/aws/application-autoscaling"
 _KIND = "autoscaling:"
-_ACTIVITIES = 100
-
-
-class AutoScalingError(AwsError):
-    def __init__(self, aws_type: str, message: str) -> None:
-        super().__init__(message, aws_type, 400)
-
-
-def _invalid(message: str) -> AutoScalingError:
-    return AutoScalingError("ValidationException", message)
-
-
-def _not_found(message: str) -> AutoScalingError:
-    return AutoScalingError("ObjectNotFoundException", message)
-
-
-# -- schedules ---------------------------------------------------------------------
-
-_MONTHS = {
-    m: i + 1
-    for i, m in enumerate(
-        ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
-    )
-}
-_DAYS = {d: i + 1 for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"])}
-_RATE_UNITS = {
-    "minute": 60,
-    "minutes": 60,
-    "hour": 3600,
-    "hours": 3600,
-    "day": 86400,
-    "days": 86400,
-}
-
-
-def _cron_field(text: str, low: int, high: int, names: dict[str, int]) -> set[int] | None:
-    """The values a cron field allows (``None``: any)."""
-    if text in ("*", "?"):
-        return None
-    out: set[int] = set()
-    for part in text.split(","):
-        base, _, step_text = part.partition("/")
-        step = int(step_text) if step_text else 1
-        if base in ("*", ""):
-            first, last = low, high
-        elif "-" in base:
-            a, b = base.split("-", 1)
-            first, last = names.get(a.upper()) or int(a), names.get(b.upper()) or int(b)
-        else:
-            first = names.get(base.upper()) or int(base)
-            last = high if step_text else first
-        if not (low <= first <= high and low <= last <= high) or step < 1:
-            raise ValueError(part)
-        out.update(range(first, last + 1, step))
-    return out
-
-
-@dataclass(frozen=True, slots=True)
-class Schedule:
-    """``at(...)``, ``rate(...)`` or ``cron(...)``, with the time zone it is read in."""
-
-    kind: str
-    at: datetime | None = None
-    every_s: int = 0
-    fields: tuple[set[int] | None, ...] = ()
-    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
-
-    @classmethod
-    def parse(cls, text: str, zone_name: str | None) -> Schedule:
-        try:
-            zone = ZoneInfo(zone_name or "UTC")
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise _invalid(f"Time zone {zone_name!r} is not a valid time zone") from exc
-        m = re.fullmatch(r"(at|rate|cron)\((.*)\)", text.strip())
-        if m is None:
-            raise _invalid(f"Schedule {text!r} must be at(...), rate(...) or cron(...)")
-        kind, body = m.group(1), m.group(2).strip()
-        try:
-            if kind == "at":
-                at = datetime.strptime(body, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=zone)
-                return cls("at", at=at, zone=zone)
-            if kind == "rate":
-                value, unit = body.split()
-                if int(value) < 1 or unit not in _RATE_UNITS:
-                    raise ValueError(body)
-                return cls("rate", every_s=int(value) * _RATE_UNITS[unit], zone=zone)
-            parts = body.split()
-            if len(parts) != 6:
-                raise ValueError(body)
-            none: dict[str, int] = {}
-            ranges = ((0, 59, none), (0, 23, none), (1, 31, none), (1, 12, _MONTHS), (1, 7, _DAYS))
-            fields = tuple(
-                _cron_field(p, lo, hi, names)
-                for p, (lo, hi, names) in zip(parts[:5], ranges, strict=True)
-            )
-            years = _cron_field(parts[5], 1970, 2199, {})
-            return cls("cron", fields=(*fields, years), zone=zone)
-        except (ValueError, KeyError) as exc:
-            raise _invalid(f"Schedule {text!r} is not a valid {kind} expression") from exc
-
-    def fires(self, after: float, upto: float, start: float) -> float | None:
-        """The last time in ``(after, upto]`` the schedule fires, else ``None``;
-        ``start`` anchors ``rate`` (its first firing is one interval after it)."""
-        if self.kind == "at":
-            assert self.at is not None
-            t = self.at.timestamp()
-            return t if after < t <= upto else None
-        if self.kind == "rate":
-            k = math.floor((upto - start) / self.every_s)
-            t = start + k * self.every_s
-            return t if k >= 1 and t > after else None
-        minute = math.floor(upto / 60) * 60
-        while minute > after and upto - minute < 366 * 86400:
-            local = datetime.fromtimestamp(minute, self.zone)
-            if self._matches(local):
-                return float(minute)
-            minute -= 60
-        return None
-
-    def _matches(self, t: datetime) -> bool:
-        mi, h, dom, mon, dow, year = self.fields
-        sunday_one = (t.weekday() + 1) % 7 + 1
-        checks = ((mi, t.minute), (h, t.hour), (dom, t.day), (mon, t.month), (dow, sunday_one))
-        return all(f is None or v in f for f, v in (*checks, (year, t.year)))
-
-
-# -- model -------------------------------------------------------------------------
-
-
-@dataclass
-class Action:
-    name: str
-    schedule_text: str
-    timezone: str | None
-    schedule: Schedule
-    min_capacity: int | None
-    max_capacity: int | None
-    start: float | None
-    end: float | None
-    created: float
-
-
-@dataclass
-class Policy:
-    name: str
-    config: dict[str, Any]
-    created: float
-    tracker: TargetTracking
-
-
-@dataclass
-class Target:
-    function: str
-    qualifier: str
-    min_capacity: int
-    max_capacity: int
-    created: float
-    suspended: dict[str, bool] = field(default_factory=dict)
-    actions: dict[str, Action] = field(default_factory=dict)
-    policies: dict[str, Policy] = field(default_factory=dict)
-    activities: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=_ACTIVITIES))
-    last_busy: tuple[float, float] | None = None
-
-    @property
-    def resource_id(self) -> str:
-        return f"function:{self.function}:{self.qualifier}"
-
-    def doc(self) -> dict[str, Any]:
-        return {
-            "MinCapacity": self.min_capacity,
-            "MaxCapacity": self.max_capacity,
-            "CreationTime": self.created,
-            "SuspendedState": self.suspended,
-            "Actions": [_action_doc(a) for a in self.actions.values()],
-            "Policies": [
-                {"Name": p.name, "Config": p.config, "CreationTime": p.created}
-                for p in self.policies.values()
-            ],
-        }
-
-
-def _action_doc(a: Action) -> dict[str, Any]:
-    return {
-        "Name": a.name,
-        "Schedule": a.schedule_text,
-        "Timezone": a.timezone,
-        "Min": a.min_capacity,
-        "Max": a.max_capacity,
-        "Start": a.start,
-        "End": a.end,
-        "CreationTime": a.created,
-    }
 
 
 def _capacity(value: Any, what: str) -> int | None:
@@ -279,7 +79,14 @@ class AutoScalingService:
         self._account = account
         self.clock = clock
         self._targets: dict[tuple[str, str], Target] = {}
-        self._last_eval: float | None = None
+        self._evaluator = Evaluator(
+            self._targets,
+            provisioned,
+            fleet,
+            log,
+            lambda target: self._save(target, (target.function, target.qualifier)),
+            lambda: self.clock(),
+        )
         for function, qualifier, doc in stored_settings(store, aliases, _KIND):
             self._restore(function, qualifier, doc)
 
@@ -570,141 +377,9 @@ class AutoScalingService:
 
     # -- evaluation ------------------------------------------------------------------
 
-    def _current(self, target: Target) -> int:
-        try:
-            return self._provisioned.get(target.function, target.qualifier).requested
-        except AwsError:
-            return 0
-
-    def _scale(self, target: Target, desired: int, cause: str, description: str) -> None:
-        """Set the provisioned concurrency and record the activity with its cause."""
-        current = self._current(target)
-        if desired == current:
-            return
-        now = self.clock()
-        status, message = "Successful", f"Successfully set provisioned concurrency to {desired}"
-        try:
-            if desired == 0:
-                self._provisioned.delete(target.function, target.qualifier)
-            else:
-                body = {"ProvisionedConcurrentExecutions": desired}
-                self._provisioned.put(target.function, target.qualifier, body)
-        except AwsError as exc:
-            status, message = "Failed", f"{exc.aws_type}: {exc.message}"
-        activity = {
-            "ActivityId": str(uuid.uuid4()),
-            "ServiceNamespace": NAMESPACE,
-            "ResourceId": target.resource_id,
-            "ScalableDimension": DIMENSION,
-            "Description": f"{description} from {current} to {desired}",
-            "Cause": cause,
-            "StartTime": now,
-            "EndTime": self.clock(),
-            "StatusCode": status,
-            "StatusMessage": message,
-        }
-        target.activities.append(activity)
-        self._log(
-            LOG_GROUP,
-            target.resource_id.replace(":", "/"),
-            int(now * 1000),
-            f"{activity['Description']}: {status}. Cause: {cause}. {message}",
-        )
-
     def evaluate(self) -> None:
         """One evaluation of every target: due scheduled actions, then policies."""
-        now = self.clock()
-        after = self._last_eval if self._last_eval is not None else now - 1e-6
-        self._last_eval = now
-        for target in list(self._targets.values()):
-            try:
-                self._evaluate(target, after, now)
-            except Exception as exc:  # one target must not stop the rest
-                self._log(LOG_GROUP, "controller", int(now * 1000), f"{target.resource_id}: {exc}")
-
-    def _evaluate(self, target: Target, after: float, now: float) -> None:
-        if not target.suspended.get("ScheduledScalingSuspended"):
-            for action in list(target.actions.values()):
-                if action.start is not None and now < action.start:
-                    continue
-                if action.end is not None and now > action.end:
-                    continue
-                fired = action.schedule.fires(after, now, action.start or action.created)
-                if fired is None:
-                    continue
-                if action.min_capacity is not None:
-                    target.min_capacity = action.min_capacity
-                if action.max_capacity is not None:
-                    target.max_capacity = action.max_capacity
-                target.max_capacity = max(target.max_capacity, target.min_capacity)
-                self._save(target, (target.function, target.qualifier))
-                when = datetime.fromtimestamp(fired, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-                current = self._current(target)
-                desired = min(target.max_capacity, max(target.min_capacity, current))
-                self._scale(
-                    target,
-                    desired,
-                    f"scheduled action name {action.name} was triggered ({action.schedule_text}"
-                    f" at {when}): min capacity {target.min_capacity}, max capacity "
-                    f"{target.max_capacity}",
-                    "Setting desired concurrency",
-                )
-        current = self._current(target)
-        if current < target.min_capacity or current > target.max_capacity:
-            desired = min(target.max_capacity, max(target.min_capacity, current))
-            self._scale(
-                target,
-                desired,
-                f"capacity {current} outside of the scalable target's bounds "
-                f"[{target.min_capacity}, {target.max_capacity}]",
-                "Setting desired concurrency",
-            )
-            current = desired
-        if not target.policies:
-            target.last_busy = None
-            return
-        utilization = self._utilization(target)
-        if utilization is None or current == 0:
-            return
-        for policy in target.policies.values():
-            tracker = policy.tracker
-            desired = tracker.desired(
-                current, utilization, now, (target.min_capacity, target.max_capacity)
-            )
-            if desired > current and target.suspended.get("DynamicScalingOutSuspended"):
-                continue
-            no_scale_in = policy.config.get("DisableScaleIn") or target.suspended.get(
-                "DynamicScalingInSuspended"
-            )
-            if desired < current and no_scale_in:
-                continue
-            if desired != current:
-                self._scale(
-                    target,
-                    desired,
-                    f"monitor alarm TargetTracking-{target.resource_id}-"
-                    f"{'AlarmHigh' if desired > current else 'AlarmLow'} in state ALARM "
-                    f"triggered policy {policy.name}: {METRIC} {utilization:.2f} against "
-                    f"target {tracker.target}",
-                    "Setting desired concurrency",
-                )
-                return
-
-    def _utilization(self, target: Target) -> float | None:
-        """Busy share of the allocated provisioned environment time since the last
-        evaluation (``None`` on the first)."""
-        stats = self._fleet.stats(target.function).get(target.qualifier)
-        if stats is None:
-            target.last_busy = None
-            return None
-        sample = (stats.busy_seconds, stats.allocated_seconds)
-        previous, target.last_busy = target.last_busy, sample
-        if previous is None:
-            return None
-        allocated = sample[1] - previous[1]
-        if allocated <= 0:
-            return 0.0
-        return max(0.0, min(1.0, (sample[0] - previous[0]) / allocated))
+        self._evaluator.evaluate()
 
     def on_function_deleted(self, function: str, qualifier: str | None = None) -> None:
         """The function (its ``qualifier`` only if given) is gone: so are its targets."""
@@ -720,26 +395,3 @@ class AutoScalingService:
         self.on_function_deleted(function, version)
 
 
-class AutoScalingController:
-    """Evaluates the auto-scaling decisions every ``period_s`` seconds."""
-
-    def __init__(self, service: AutoScalingService, period_s: float) -> None:
-        self._service = service
-        self._period_s = period_s
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run())
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._period_s)
-            self._service.evaluate()
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
