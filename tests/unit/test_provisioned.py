@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from snaplambda.execution.provisioned import (
+from snaplambda.execution.fleet_rules import (
     Plan,
     Status,
     counters,

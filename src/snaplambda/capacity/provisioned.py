@@ -21,7 +21,7 @@ from ..control.errors import InvalidParameterValue, ResourceNotFound, Validation
 from ..control.models import LATEST, aws_timestamp
 from ..control.store import Store
 from ..control.versions import is_version_number
-from ..execution import provisioned as decide
+from ..execution import fleet_rules as decide
 from ..execution.fleet import ProvisionedFleet
 
 _KIND = "provisioned:"

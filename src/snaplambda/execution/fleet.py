@@ -6,7 +6,7 @@ environments are started with ``AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concu
 (restored from the version's SnapStart snapshot when it has one), are never subject
 to the keep-alive, and are replaced when they die.  Invokes of that qualifier take
 an idle one first; when all are busy they spill over to on-demand environments.
-The decisions (how many to start or stop, keep or retire) are in ``provisioned.py``.
+The decisions (how many to start or stop, keep or retire) are in ``fleet_rules.py``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 
 from ..control.models import FunctionConfig
-from . import provisioned as decide
+from . import fleet_rules as decide
 from .environment import Environment
 from .launcher import EnvironmentLauncher
 
