@@ -7,7 +7,7 @@ defaults defined here and only here.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -117,53 +117,58 @@ def _floats(value: str) -> tuple[float, ...]:
     return tuple(float(part) for part in value.split(",") if part.strip())
 
 
-def _flag(name: str, env: Mapping[str, str]) -> bool:
-    value = env[name].strip().lower()
+def _pair(value: str) -> tuple[float, float]:
+    first, largest = _floats(value)
+    return first, largest
+
+
+def _flag(value: str) -> bool:
+    value = value.strip().lower()
     if value in ("1", "true", "yes", "on"):
         return True
     if value in ("0", "false", "no", "off", ""):
         return False
-    raise ValueError(f"{name}={env[name]!r}: expected 1/true/yes/on or 0/false/no/off")
+    raise ValueError("expected 1/true/yes/on or 0/false/no/off")
+
+
+def _text_or_unset(value: str) -> str | None:
+    return value or None
+
+
+#: Each ``SNAPLAMBDA_*`` variable: the field it sets and how its text is read.
+_VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
+    "SNAPLAMBDA_STATE_DIR": ("state_dir", Path),
+    "SNAPLAMBDA_HOST": ("host", str),
+    "SNAPLAMBDA_PORT": ("port", int),
+    "SNAPLAMBDA_KEEP_ALIVE": ("keep_alive_s", float),
+    "SNAPLAMBDA_KEEP_ALIVE_POLICY": ("keep_alive_policy", str),
+    "SNAPLAMBDA_KEEP_ALIVE_BUCKET": ("keep_alive_bucket_s", float),
+    "SNAPLAMBDA_MAX_CONCURRENCY": ("max_concurrency", int),
+    "SNAPLAMBDA_INIT_TIMEOUT": ("init_timeout_s", float),
+    "SNAPLAMBDA_MEMORY_LIMITER": ("memory_limiter", str),
+    "SNAPLAMBDA_CPU_LIMITER": ("cpu_limiter", str),
+    "SNAPLAMBDA_ASYNC_RETRY_DELAYS": ("async_retry_delays_s", _floats),
+    "SNAPLAMBDA_ASYNC_THROTTLE_BACKOFF": ("async_throttle_backoff_s", _pair),
+    "SNAPLAMBDA_SNAPSHOT_TTL": ("snapshot_ttl_s", float),
+    "SNAPLAMBDA_SNAPSTART_PRELOAD": ("snapstart_preload", _flag),
+    "SNAPLAMBDA_SNAPSTART_IMMORTAL": ("snapstart_immortal", _flag),
+    "SNAPLAMBDA_AUTOSCALING_PERIOD": ("autoscaling_period_s", float),
+    "SNAPLAMBDA_OTLP_ENDPOINT": ("otlp_endpoint", _text_or_unset),
+    "SNAPLAMBDA_LOG_MAX_MB": ("log_max_mb", float),
+}
 
 
 def from_environ(environ: Mapping[str, str] | None = None) -> Config:
-    """Defaults overlaid with ``SNAPLAMBDA_*`` variables."""
+    """Defaults overlaid with ``SNAPLAMBDA_*`` variables (see ``_VARIABLES``, and
+    ``SNAPLAMBDA_PYTHON3_<minor>`` for an interpreter path per runtime)."""
     env = os.environ if environ is None else environ
-    cfg = Config()
     changes: dict[str, object] = {}
-    if "SNAPLAMBDA_STATE_DIR" in env:
-        changes["state_dir"] = Path(env["SNAPLAMBDA_STATE_DIR"])
-    if "SNAPLAMBDA_PORT" in env:
-        changes["port"] = int(env["SNAPLAMBDA_PORT"])
-    if "SNAPLAMBDA_KEEP_ALIVE" in env:
-        changes["keep_alive_s"] = float(env["SNAPLAMBDA_KEEP_ALIVE"])
-    if "SNAPLAMBDA_KEEP_ALIVE_POLICY" in env:
-        changes["keep_alive_policy"] = env["SNAPLAMBDA_KEEP_ALIVE_POLICY"]
-    if "SNAPLAMBDA_KEEP_ALIVE_BUCKET" in env:
-        changes["keep_alive_bucket_s"] = float(env["SNAPLAMBDA_KEEP_ALIVE_BUCKET"])
-    if "SNAPLAMBDA_MAX_CONCURRENCY" in env:
-        changes["max_concurrency"] = int(env["SNAPLAMBDA_MAX_CONCURRENCY"])
-    if "SNAPLAMBDA_INIT_TIMEOUT" in env:
-        changes["init_timeout_s"] = float(env["SNAPLAMBDA_INIT_TIMEOUT"])
-    if "SNAPLAMBDA_MEMORY_LIMITER" in env:
-        changes["memory_limiter"] = env["SNAPLAMBDA_MEMORY_LIMITER"]
-    if "SNAPLAMBDA_ASYNC_RETRY_DELAYS" in env:
-        changes["async_retry_delays_s"] = _floats(env["SNAPLAMBDA_ASYNC_RETRY_DELAYS"])
-    if "SNAPLAMBDA_ASYNC_THROTTLE_BACKOFF" in env:
-        first, largest = _floats(env["SNAPLAMBDA_ASYNC_THROTTLE_BACKOFF"])
-        changes["async_throttle_backoff_s"] = (first, largest)
-    if "SNAPLAMBDA_SNAPSHOT_TTL" in env:
-        changes["snapshot_ttl_s"] = float(env["SNAPLAMBDA_SNAPSHOT_TTL"])
-    if "SNAPLAMBDA_SNAPSTART_PRELOAD" in env:
-        changes["snapstart_preload"] = _flag("SNAPLAMBDA_SNAPSTART_PRELOAD", env)
-    if "SNAPLAMBDA_SNAPSTART_IMMORTAL" in env:
-        changes["snapstart_immortal"] = _flag("SNAPLAMBDA_SNAPSTART_IMMORTAL", env)
-    if "SNAPLAMBDA_AUTOSCALING_PERIOD" in env:
-        changes["autoscaling_period_s"] = float(env["SNAPLAMBDA_AUTOSCALING_PERIOD"])
-    if env.get("SNAPLAMBDA_OTLP_ENDPOINT"):
-        changes["otlp_endpoint"] = env["SNAPLAMBDA_OTLP_ENDPOINT"]
-    if "SNAPLAMBDA_LOG_MAX_MB" in env:
-        changes["log_max_mb"] = float(env["SNAPLAMBDA_LOG_MAX_MB"])
+    for name, (attribute, parse) in _VARIABLES.items():
+        if name in env:
+            try:
+                changes[attribute] = parse(env[name])
+            except ValueError as exc:
+                raise ValueError(f"{name}={env[name]!r}: {exc}") from exc
     interpreters = {
         f"python3.{key.rsplit('_', 1)[-1]}": value
         for key, value in env.items()
@@ -171,4 +176,4 @@ def from_environ(environ: Mapping[str, str] | None = None) -> Config:
     }
     if interpreters:
         changes["interpreters"] = interpreters
-    return cfg.with_overrides(**changes)
+    return Config().with_overrides(**changes)

@@ -30,10 +30,10 @@ from .control.errors import InvalidParameterValue
 from .control.functions import FunctionService
 from .control.layers import LayerRepository, LayerService
 from .control.models import LATEST, FunctionConfig
-from .control.quotas import SYNC_PAYLOAD_MAX_BYTES, UNZIPPED_MAX_BYTES, ZIP_MAX_BYTES
+from .control.payload import check_payload, too_large
+from .control.quotas import UNZIPPED_MAX_BYTES, ZIP_MAX_BYTES
 from .control.store import SqliteStore
 from .control.versions import VersionService
-from .errors import AwsError
 from .execution.errors import Throttled
 from .execution.fleet import ProvisionedFleet
 from .execution.invocation import InvokeRequest, InvokeResult
@@ -54,13 +54,6 @@ from .observability.xray import DaemonProtocol, bind_daemon_socket
 from .packaging.codestore import CodeStore
 from .packaging.precompile import Precompiler
 from .snapstart.manager import SnapshotManager
-
-
-class PayloadError(AwsError):
-    """The request payload is not acceptable (size or JSON)."""
-
-    def __init__(self, aws_type: str, status: int, message: str) -> None:
-        super().__init__(message, aws_type, status)
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,24 +272,7 @@ class Platform:
     @staticmethod
     def check_payload(payload: bytes) -> bytes:
         """Enforce the 6 MB limit and that the payload is JSON; empty means ``{}``."""
-        if len(payload) > SYNC_PAYLOAD_MAX_BYTES:
-            raise PayloadError(
-                "RequestEntityTooLargeException",
-                413,
-                f"Request must be smaller than {SYNC_PAYLOAD_MAX_BYTES} bytes for the "
-                "InvokeFunction operation",
-            )
-        if not payload.strip():
-            return b"{}"
-        try:
-            orjson.loads(payload)
-        except orjson.JSONDecodeError as exc:
-            raise PayloadError(
-                "InvalidRequestContentException",
-                400,
-                f"Could not parse request body into json: {exc}",
-            ) from exc
-        return payload
+        return check_payload(payload)
 
     async def invoke(
         self,
@@ -358,12 +334,7 @@ class Platform:
         request id.  The worker runs it later."""
         self.resolve(ref)
         if len(payload) > ASYNC_PAYLOAD_MAX_BYTES:
-            raise PayloadError(
-                "RequestEntityTooLargeException",
-                413,
-                f"Request must be smaller than {ASYNC_PAYLOAD_MAX_BYTES} bytes for the "
-                "InvokeFunction operation with InvocationType Event",
-            )
+            raise too_large(ASYNC_PAYLOAD_MAX_BYTES, event=True)
         payload = self.check_payload(payload)
         return await self.async_worker.submit(ref.name, ref.qualifier, payload)
 

@@ -9,8 +9,9 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from ..control.arns import parse_function_ref
+from ..control.payload import too_large
 from ..control.quotas import SYNC_PAYLOAD_MAX_BYTES
-from ..platform import PayloadError, Platform
+from ..platform import Platform
 from .errors import ApiError, to_rest_response
 
 Scope = MutableMapping[str, Any]
@@ -44,12 +45,7 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
             chunks.append(chunk)
         more = message.get("more_body", False)
     if size > limit:
-        raise PayloadError(
-            "RequestEntityTooLargeException",
-            413,
-            f"Request must be smaller than {SYNC_PAYLOAD_MAX_BYTES} bytes for the "
-            "InvokeFunction operation",
-        )
+        raise too_large(limit)
     return b"".join(chunks)
 
 

@@ -70,7 +70,8 @@ class Environment:
         self.restore = restore
         """Restored from a SnapStart snapshot: RESTORE lines instead of INIT ones."""
         self.id = spec.env_id
-        self.config = spec.config
+        self.function = spec.config
+        """The configuration of the function version this environment runs."""
         self.process = spawned.process
         self._spawned = spawned
         self._limit = limit
@@ -241,7 +242,7 @@ class Environment:
     ) -> InvokeResult:
         """Run one invocation; never raises for anything the function does."""
         rid = request.request_id
-        cfg = self.config
+        cfg = self.function
         self._output.next_phase()
         if self.state is EnvState.IDLE:
             self._to(EnvState.BUSY)
@@ -300,7 +301,7 @@ class Environment:
         """Peak resident memory of the environment's process, as the bootstrap last
         reported it; an environment killed for memory used all it had."""
         if error_type == types.OUT_OF_MEMORY:
-            return self.config.memory_size
+            return self.function.memory_size
         return max(1, -(-self.maxrss_kb // 1024))
 
     async def _run(
@@ -357,7 +358,7 @@ class Environment:
             error = {
                 "errorType": "Sandbox.Timedout",
                 "errorMessage": f"RequestId: {rid} Error: Task timed out after "
-                f"{self.config.timeout:.2f} seconds",
+                f"{self.function.timeout:.2f} seconds",
             }
             return orjson.dumps(error), error["errorType"], "timeout", False
         error = await self._exit_error(rid)

@@ -21,6 +21,7 @@ from ..control.models import FunctionConfig
 from . import fleet_rules as decide
 from .environment import Environment
 from .launcher import EnvironmentLauncher
+from .usage import gb_seconds
 
 SlotKey = tuple[str, str, str]
 """(function, qualifier the configuration is on, version)."""
@@ -139,7 +140,7 @@ class ProvisionedFleet:
                 continue
             slot.account(now)
             busy = slot.busy_seconds + sum(now - t for t in slot._busy_since.values())
-            idle_gb_s = max(0.0, slot.allocated_seconds - busy) * slot.config.memory_size / 1024
+            idle_gb_s = gb_seconds(max(0.0, slot.allocated_seconds - busy), slot.config.memory_size)
             prev = out.get(key[1]) or SlotStats(0, 0, 0.0, 0.0, 0.0)
             out[key[1]] = SlotStats(
                 prev.invokes + slot.invokes,

@@ -55,7 +55,7 @@ class EnvironmentLauncher:
 
     def environments(self, function: str | None = None) -> list[Environment]:
         """Every live environment (of ``function`` if given)."""
-        return [e for e in self._envs.values() if function is None or e.config.name == function]
+        return [e for e in self._envs.values() if function is None or e.function.name == function]
 
     async def start(
         self, cfg: FunctionConfig, provisioned: bool = False

@@ -254,6 +254,11 @@ def _cpu_weight(memory_mb: int) -> float:
     return memory_mb / ONE_VCPU_MB
 
 
+def _cfs_quota_us(memory_mb: int) -> int:
+    """CPU time per ``_CFS_PERIOD_US`` for ``memory_mb``: Lambda's share of a vCPU."""
+    return max(1000, int(_CFS_PERIOD_US * _cpu_weight(memory_mb)))
+
+
 class _CgroupV1Handle:
     def __init__(self, memory: Path, cpu: Path | None) -> None:
         self.memory = memory
@@ -341,7 +346,7 @@ class CgroupV1Limiter:
             cpu = self.cpu_base / env_id
             cpu.mkdir()
             if self.cpu_mode == "quota":
-                quota = max(1000, int(_CFS_PERIOD_US * _cpu_weight(memory_mb)))
+                quota = _cfs_quota_us(memory_mb)
                 _write(cpu / "cpu.cfs_period_us", str(_CFS_PERIOD_US))
                 _write(cpu / "cpu.cfs_quota_us", str(quota))
             else:
@@ -415,7 +420,7 @@ class CgroupV2Limiter:
         with contextlib.suppress(OSError):
             _write(path / "memory.swap.max", "0")
         if self.cpu_mode == "quota":
-            quota = max(1000, int(_CFS_PERIOD_US * _cpu_weight(memory_mb)))
+            quota = _cfs_quota_us(memory_mb)
             _write(path / "cpu.max", f"{quota} {_CFS_PERIOD_US}")
         elif self.cpu_mode == "shares":
             _write(path / "cpu.weight", str(max(1, min(10000, int(100 * _cpu_weight(memory_mb))))))

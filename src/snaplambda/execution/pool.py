@@ -22,7 +22,7 @@ from .errors import ExecutionError, PlatformStopping, Throttled
 from .invocation import InitResult, InvokeRequest, InvokeResult
 from .keepalive import KeepAlivePolicy, prewarm_plan
 from .launcher import EnvironmentLauncher
-from .usage import Usage
+from .usage import Usage, gb_seconds
 
 Key = tuple[str, str]
 
@@ -152,7 +152,11 @@ class EnvironmentPool:
             handle = self._expiry.pop(env.id, None)
             if handle is not None:
                 handle.cancel()
-            if env.process.alive and env.config.revision_id == cfg.revision_id and not env.retired:
+            if (
+                env.process.alive
+                and env.function.revision_id == cfg.revision_id
+                and not env.retired
+            ):
                 return env
             self._discard(env)
         return None
@@ -168,7 +172,9 @@ class EnvironmentPool:
         parked = self._parked_at.pop(env.id, None)
         if parked is not None:
             seconds = time.monotonic() - parked
-            self.usage.idle(env.config.name, env.config.version, seconds, env.config.memory_size)
+            self.usage.idle(
+                env.function.name, env.function.version, seconds, env.function.memory_size
+            )
 
     def idle_gb_seconds_now(self, function: str) -> dict[str, float]:
         """GB-seconds so far of the environments of ``function`` idle now, by version."""
@@ -177,15 +183,16 @@ class EnvironmentPool:
         for (name, version), envs in self._idle.items():
             if name == function:
                 for env in envs:
-                    gb_s = (now - self._parked_at.get(env.id, now)) * env.config.memory_size / 1024
+                    idle_s = now - self._parked_at.get(env.id, now)
+                    gb_s = gb_seconds(idle_s, env.function.memory_size)
                     out[version] = out.get(version, 0.0) + gb_s
         return out
 
     def _park(self, env: Environment, timeout: float | None = None) -> None:
-        key = (env.config.name, env.config.version)
+        key = (env.function.name, env.function.version)
         loop = asyncio.get_running_loop()
         if timeout is None:
-            plan = prewarm_plan(self.keep_alive, env.config.name)
+            plan = prewarm_plan(self.keep_alive, env.function.name)
             if plan is not None:
                 # Not wanted again before the pre-warm window: unload it now and
                 # start one just before the predicted next invoke.
@@ -194,10 +201,10 @@ class EnvironmentPool:
                 if old is not None:
                     old.cancel()
                 self._prewarm[key] = loop.call_later(
-                    plan[0], lambda: self._spawn_task(self._prewarm_one(env.config, plan[1]))
+                    plan[0], lambda: self._spawn_task(self._prewarm_one(env.function, plan[1]))
                 )
                 return
-            timeout = self.keep_alive.idle_timeout(env.config.name)
+            timeout = self.keep_alive.idle_timeout(env.function.name)
         self._parked_at[env.id] = time.monotonic()
         self._idle.setdefault(key, []).append(env)
         self._expiry[env.id] = loop.call_later(timeout, self._expire, env)
@@ -219,14 +226,14 @@ class EnvironmentPool:
 
     def _expire(self, env: Environment) -> None:
         self._expiry.pop(env.id, None)
-        idle = self._idle.get((env.config.name, env.config.version), [])
+        idle = self._idle.get((env.function.name, env.function.version), [])
         if env in idle:
             idle.remove(env)
             self._discard(env)
 
     def _on_exit(self, env: Environment) -> None:
         """An environment's process ended (crash, kill, or shutdown)."""
-        idle = self._idle.get((env.config.name, env.config.version), [])
+        idle = self._idle.get((env.function.name, env.function.version), [])
         if env in idle:
             idle.remove(env)
             handle = self._expiry.pop(env.id, None)
@@ -260,7 +267,7 @@ class EnvironmentPool:
                     handle.cancel()
                 self._discard(env)
         for env in self._launcher.environments(function):
-            if matches(env.config.name, env.config.version):
+            if matches(env.function.name, env.function.version):
                 env.retired = True
 
     def set_reserved(self, function: str, value: int | None) -> None:

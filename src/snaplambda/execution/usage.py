@@ -9,6 +9,11 @@ from typing import Any
 from ..control.models import LATEST
 
 
+def gb_seconds(seconds: float, memory_mb: int) -> float:
+    """Environment time in Lambda's billing unit: seconds times memory in GB."""
+    return seconds * memory_mb / 1024
+
+
 @dataclass
 class _Counts:
     invocations: int = 0
@@ -32,7 +37,7 @@ class Usage:
     def idle(self, function: str, version: str, seconds: float, memory_mb: int) -> None:
         """An on-demand environment of ``function:version`` was idle ``seconds``."""
         key = (function, version)
-        self._idle_gb_s[key] = self._idle_gb_s.get(key, 0.0) + seconds * memory_mb / 1024
+        self._idle_gb_s[key] = self._idle_gb_s.get(key, 0.0) + gb_seconds(seconds, memory_mb)
 
     def forget(self, function: str) -> None:
         for table in (self._counts, self._idle_gb_s):

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
     Handler = Callable[[Any, LambdaContext], Any]
 
+
 class InitError(Exception):
     """The handler could not be loaded; carries Lambda's error document."""
 

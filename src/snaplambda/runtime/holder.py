@@ -65,6 +65,7 @@ TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs every 
 if TYPE_CHECKING:
     from typing import Any
 
+
 def _recv_frame(sock: socket.socket) -> tuple[dict[str, Any], bytes, list[int]]:
     """One frame and the descriptors that came with its first bytes.  Only the
     prefix is read with them, so no byte of a following frame is taken along."""

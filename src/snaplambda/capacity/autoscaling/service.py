@@ -393,5 +393,3 @@ class AutoScalingService:
 
     def on_version_deleted(self, function: str, version: str) -> None:
         self.on_function_deleted(function, version)
-
-
