@@ -3,7 +3,7 @@ well?  Runs its init and before-snapshot hooks in its runtime's interpreter (no
 server needed) and turns what the probe (``runtime/snapcheck.py``) saw into
 findings: errors that would make the version ``Failed``, warnings about state that
 every restored environment would share; then adds the static hazards
-(``snapstatic.py``) of its import-time code, with file and line."""
+(``static.py``) of its import-time code, with file and line."""
 
 from __future__ import annotations
 
