@@ -126,6 +126,12 @@ def _flag(name: str, env: Mapping[str, str]) -> bool:
     raise ValueError(f"{name}={env[name]!r}: expected 1/true/yes/on or 0/false/no/off")
 
 
+def _account_id(value: str) -> str:
+    if not (len(value) == 12 and value.isascii() and value.isdigit()):
+        raise ValueError(f"SNAPLAMBDA_ACCOUNT_ID={value!r}: expected 12 digits")
+    return value
+
+
 def from_environ(environ: Mapping[str, str] | None = None) -> Config:
     """Defaults overlaid with ``SNAPLAMBDA_*`` variables."""
     env = os.environ if environ is None else environ
@@ -135,6 +141,8 @@ def from_environ(environ: Mapping[str, str] | None = None) -> Config:
         changes["state_dir"] = Path(env["SNAPLAMBDA_STATE_DIR"])
     if "SNAPLAMBDA_PORT" in env:
         changes["port"] = int(env["SNAPLAMBDA_PORT"])
+    if "SNAPLAMBDA_ACCOUNT_ID" in env:
+        changes["account_id"] = _account_id(env["SNAPLAMBDA_ACCOUNT_ID"])
     if "SNAPLAMBDA_KEEP_ALIVE" in env:
         changes["keep_alive_s"] = float(env["SNAPLAMBDA_KEEP_ALIVE"])
     if "SNAPLAMBDA_KEEP_ALIVE_POLICY" in env:
