@@ -131,6 +131,12 @@ def _flag(value: str) -> bool:
     raise ValueError("expected 1/true/yes/on or 0/false/no/off")
 
 
+def _account_id(value: str) -> str:
+    if not (len(value) == 12 and value.isascii() and value.isdigit()):
+        raise ValueError("expected 12 digits")
+    return value
+
+
 def _text_or_unset(value: str) -> str | None:
     return value or None
 
@@ -140,6 +146,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "SNAPLAMBDA_STATE_DIR": ("state_dir", Path),
     "SNAPLAMBDA_HOST": ("host", str),
     "SNAPLAMBDA_PORT": ("port", int),
+    "SNAPLAMBDA_ACCOUNT_ID": ("account_id", _account_id),
     "SNAPLAMBDA_KEEP_ALIVE": ("keep_alive_s", float),
     "SNAPLAMBDA_KEEP_ALIVE_POLICY": ("keep_alive_policy", str),
     "SNAPLAMBDA_KEEP_ALIVE_BUCKET": ("keep_alive_bucket_s", float),

@@ -1,8 +1,9 @@
 """The ASGI application: every API on one port.
 
-Invoke is matched first and served by a bare handler; everything else goes through
-Starlette's router.  JSON-protocol services share ``POST /`` and are told apart by
-``X-Amz-Target``.
+Invoke is matched first and served by a bare handler; then the front door takes
+STS and requests for AWS services snaplambda does not serve (see frontdoor.py);
+everything else goes through Starlette's router.  JSON-protocol services share
+``POST /`` and are told apart by ``X-Amz-Target``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from . import (
     versions_api,
 )
 from .errors import ApiError, rest_error, to_json_response
+from .frontdoor import FrontDoor
+from .identity import account_root
 from .invoke import InvokeHandler, Receive, Scope, Send, match
 
 
@@ -124,12 +127,16 @@ def build_app(platform: Platform) -> Any:
     )
     router.state.platform = platform
     invoke = InvokeHandler(platform)
+    # STS and the services snaplambda lacks; a key store will bring its own resolver.
+    front_door = FrontDoor(account_root(platform.config.account_id))
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             name = match(scope)
             if name is not None:
                 await invoke(name, scope, receive, send)
+                return
+            if await front_door(scope, receive, send):
                 return
         await router(scope, receive, send)
 
