@@ -73,7 +73,9 @@ class Server:
         self.state_dir = state_dir
         self.port = free_port()
         self.args = args
-        self.env = {**os.environ, **(env or {})}
+        # The suite's functions write markers to the test's own directories, which the
+        # sandbox hides; it is on where a test (or SNAPLAMBDA_SANDBOX) asks for it.
+        self.env = {"SNAPLAMBDA_SANDBOX": "off", **os.environ, **(env or {})}
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = state_dir.parent / f"serve-{self.port}.log"

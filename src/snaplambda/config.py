@@ -15,6 +15,7 @@ from typing import Literal
 MemoryLimiter = Literal["auto", "cgroup", "rlimit", "off"]
 CpuLimiter = Literal["shares", "quota", "off"]
 KeepAlivePolicyName = Literal["fixed", "adaptive"]
+SandboxMode = Literal["auto", "bwrap", "off"]
 
 DEFAULT_PORT = 9070
 
@@ -45,6 +46,10 @@ class Config:
     #: Limit for on-demand init (the function's own import time), as on Lambda.
     init_timeout_s: float = 10.0
     memory_limiter: MemoryLimiter = "auto"
+    #: ``auto`` runs every environment in a bubblewrap sandbox where bubblewrap works
+    #: here (and says why not otherwise); ``bwrap`` refuses to start without it;
+    #: ``off`` runs environments as plain child processes (docs/security.md).
+    sandbox: SandboxMode = "off"
     #: ``shares`` weights CPU by memory (1,769 MB = one vCPU's weight) but lets an idle
     #: machine's CPU be used; ``quota`` caps it hard, as Lambda does.
     cpu_limiter: CpuLimiter = "shares"
@@ -154,6 +159,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "SNAPLAMBDA_INIT_TIMEOUT": ("init_timeout_s", float),
     "SNAPLAMBDA_MEMORY_LIMITER": ("memory_limiter", str),
     "SNAPLAMBDA_CPU_LIMITER": ("cpu_limiter", str),
+    "SNAPLAMBDA_SANDBOX": ("sandbox", str),
     "SNAPLAMBDA_ASYNC_RETRY_DELAYS": ("async_retry_delays_s", _floats),
     "SNAPLAMBDA_ASYNC_THROTTLE_BACKOFF": ("async_throttle_backoff_s", _pair),
     "SNAPLAMBDA_SNAPSHOT_TTL": ("snapshot_ttl_s", float),

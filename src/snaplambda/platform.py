@@ -43,6 +43,7 @@ from .execution.limits import make_limiter
 from .execution.pool import EnvironmentPool
 from .execution.runtimefiles import install_runtime
 from .execution.runtimes import RuntimeResolver
+from .execution.sandbox import detect as detect_sandbox
 from .execution.spawn import FreshProcessSpawner
 from .execution.specs import EnvironmentSpecs
 from .observability.logstore import LogStore
@@ -113,6 +114,8 @@ class Platform:
         self._xray_transport: asyncio.BaseTransport | None = None
         self.xray_address = f"127.0.0.1:{self._xray_sock.getsockname()[1]}"
         self.limiter = make_limiter(config.memory_limiter, config.cpu_limiter)
+        self.sandbox, self.sandbox_mechanism = detect_sandbox(config.sandbox)
+        """The environment sandbox (None when off) and what is in force, or why not."""
         self.resolver = RuntimeResolver(config.interpreters)
         self.specs = EnvironmentSpecs(
             self.resolver,
@@ -132,11 +135,12 @@ class Platform:
             ttl_s=config.snapshot_ttl_s,
             preload=config.snapstart_preload,
             immortal=config.snapstart_immortal,
+            confinement=self.sandbox,
         )
         self.launcher = EnvironmentLauncher(
             self.specs,
             self.limiter,
-            FreshProcessSpawner(),
+            FreshProcessSpawner(self.sandbox),
             self.logs.append,
             log_budget=config.max_log_bytes_per_invoke,
             init_timeout_s=config.init_timeout_s,

@@ -78,6 +78,7 @@ async def _health(request: Request) -> Response:
             "status": "ok",
             "version": __version__,
             "memoryLimiter": platform.limiter.mechanism,
+            "sandbox": platform.sandbox_mechanism,
             "environments": len(pool.environments()),
             "coldStarts": pool.stats.cold_starts,
             "warmStarts": pool.stats.warm_starts,

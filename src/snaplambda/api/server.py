@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 
 import uvicorn
@@ -40,6 +41,9 @@ async def serve(config: Config, on_ready: OnReady | None = None) -> None:
     the server keeps serving.
     """
     platform = Platform(config)
+    if platform.sandbox is None:
+        # Said loudly: without the sandbox a function can reach everything its uid can.
+        print(f"snaplambda: environment sandbox {platform.sandbox_mechanism}", file=sys.stderr)
     server = make_server(config, platform)
     if on_ready is None:
         await server.serve()

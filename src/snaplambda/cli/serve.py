@@ -28,6 +28,10 @@ def serve(
     memory_limiter: Annotated[
         Optional[str], typer.Option(help="auto | cgroup | rlimit | off")  # noqa: UP045
     ] = None,
+    sandbox: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="auto | bwrap | off: run environments in bubblewrap."),
+    ] = None,
     init_timeout: Annotated[
         Optional[float], typer.Option(help="Seconds allowed for a function's init (10).")  # noqa: UP045
     ] = None,
@@ -41,6 +45,8 @@ def serve(
 
     if memory_limiter not in (None, "auto", "cgroup", "rlimit", "off"):
         raise fail(f"--memory-limiter '{memory_limiter}' is not one of auto, cgroup, rlimit, off")
+    if sandbox not in (None, "auto", "bwrap", "off"):
+        raise fail(f"--sandbox '{sandbox}' is not one of auto, bwrap, off")
     if keep_alive_policy not in (None, "fixed", "adaptive"):
         raise fail(f"--keep-alive-policy '{keep_alive_policy}' is not one of fixed, adaptive")
     config = from_environ().with_overrides(
@@ -51,6 +57,7 @@ def serve(
         keep_alive_policy=keep_alive_policy,
         max_concurrency=max_concurrency,
         memory_limiter=memory_limiter,
+        sandbox=sandbox,
         init_timeout_s=init_timeout,
         otlp_endpoint=otlp_endpoint,
     )

@@ -13,7 +13,7 @@ import fcntl
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -45,6 +45,9 @@ class EnvironmentSpec:
     extra_env: dict[str, str] = field(default_factory=dict)
     layer_dirs: tuple[Path, ...] = ()
     """The extracted content of the function's layers, in order (shared, read-only)."""
+    network: str = "host"
+    """``host``: the host's network, as Lambda without a VPC; ``none``: no network at
+    all (only in the sandbox, which gives it a network namespace of its own)."""
 
     def layer_python_paths(self) -> list[str]:
         """What each layer adds to ``sys.path``, in layer order, as Lambda's ``/opt``
@@ -126,10 +129,26 @@ def _high_fd(fd: int) -> int:
     return dup
 
 
+class Confinement(Protocol):
+    """What runs an environment's process inside a sandbox (see :mod:`.sandbox`)."""
+
+    def view(self, spec: EnvironmentSpec) -> EnvironmentSpec:
+        """``spec`` with the paths the function sees inside the sandbox."""
+        ...
+
+    def argv(self, spec: EnvironmentSpec, command: Sequence[str]) -> list[str]:
+        """The command line running ``command`` (paths of the view) confined."""
+        ...
+
+
 class FreshProcessSpawner:
-    """Start a new interpreter running the bootstrap (``posix_spawn``, own session)."""
+    """Start a new interpreter running the bootstrap (``posix_spawn``, own session),
+    inside ``confinement`` when one is given."""
 
     name = "fresh"
+
+    def __init__(self, confinement: Confinement | None = None) -> None:
+        self.confinement = confinement
 
     def spawn(
         self, spec: EnvironmentSpec, limit: LimitHandle, loop: asyncio.AbstractEventLoop
@@ -144,17 +163,16 @@ class FreshProcessSpawner:
             _high_fd(err_w),
         )
         child.close()
-        env = spec.environ()
+        view = spec if self.confinement is None else self.confinement.view(spec)
+        env = view.environ()
         env.update(limit.private_env())
-        argv = [
-            spec.interpreter.path,
-            "-S",
-            "-c",
-            _BOOT.format(dir=str(spec.runtime_dir)),
-        ]
+        argv = [spec.interpreter.path, "-S", "-c", _BOOT.format(dir=str(view.runtime_dir))]
+        if self.confinement is not None:
+            env["_SNAPLAMBDA_SANDBOXED"] = "1"
+            argv = self.confinement.argv(spec, argv)
         try:
             pid = os.posix_spawn(
-                spec.interpreter.path,
+                argv[0],
                 argv,
                 env,
                 file_actions=[

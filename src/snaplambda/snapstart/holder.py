@@ -30,7 +30,7 @@ from typing import Any
 from ..execution.environment import Environment
 from ..execution.limits import LimitHandle, attach_soon
 from ..execution.process import ChildProcess
-from ..execution.spawn import EnvironmentSpec, Spawned
+from ..execution.spawn import Confinement, EnvironmentSpec, Spawned
 from ..runtime.frames import encode
 from ..runtime.prefault import MAX_PAGE_RANGES
 
@@ -106,11 +106,18 @@ class SnapshotHolder:
     """An initialized runtime that restores environments by forking."""
 
     def __init__(
-        self, env: Environment, control: socket.socket, on_preloaded: PreloadListener | None = None
+        self,
+        env: Environment,
+        control: socket.socket,
+        on_preloaded: PreloadListener | None = None,
+        confinement: Confinement | None = None,
     ) -> None:
         self.env = env
         self._control = control
         self._on_preloaded = on_preloaded
+        self._confinement = confinement
+        """The sandbox the holder runs in: its copies' pids are the sandbox's own."""
+        self._runtime_pid = 0
         self._forking: deque[RestoredProcess] = deque()
         self._children: dict[int, RestoredProcess] = {}
         self._asked: set[str] = set()
@@ -133,6 +140,25 @@ class SnapshotHolder:
             raise OSError(f"restore request cut short ({sent} of {len(frame)} bytes)")
         self._forking.append(process)
         return process
+
+    def environ(self, spec: EnvironmentSpec) -> dict[str, str]:
+        """The variables of a restored environment of ``spec``, as the holder sees
+        paths (inside its sandbox, if it has one)."""
+        view = spec if self._confinement is None else self._confinement.view(spec)
+        return view.environ()
+
+    def _host_pid(self, pid: int) -> int:
+        """The platform's pid of the holder's child ``pid`` (a pid of the holder's
+        own PID namespace when it is sandboxed; 0 if it is gone already)."""
+        if self._confinement is None:
+            return pid
+        if not self._runtime_pid:
+            # bwrap, its reaper (pid 1 inside), then the runtime: the holder's process.
+            self._runtime_pid = _descendant(self.env.process.pid, 2)
+        for child in _children(self._runtime_pid):
+            if _ns_pid(child) == pid:
+                return child
+        return 0
 
     def preload(self, modules: list[str]) -> None:
         """Ask the holder to import ``modules`` into the snapshot (beyond Lambda): they
@@ -198,6 +224,7 @@ class SnapshotHolder:
             while True:
                 header, _ = await self.env.next_frame()
                 if header.get("t") == "forked" and self._forking:
+                    header["pid"] = self._host_pid(int(header["pid"]))
                     process = self._forking.popleft()
                     self._children[header["pid"]] = process
                     process.started(header["pid"])
@@ -239,7 +266,7 @@ class RestoreSpawner:
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        environ = spec.environ()
+        environ = self.holder.environ(spec)
         per_env = {key: environ[key] for key in PER_ENVIRONMENT_VARS}
         try:
             process = self.holder.restore([child.fileno(), out_w, err_w], per_env, limit)
@@ -264,3 +291,33 @@ class RestoreSpawner:
             self.holder.preload if self.learn else None,
             self.holder.prefault if self.learn else None,
         )
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
+def _descendant(pid: int, depth: int) -> int:
+    """The first child ``depth`` generations below ``pid`` (0 if there is none)."""
+    for _ in range(depth):
+        children = _children(pid)
+        if not children:
+            return 0
+        pid = children[0]
+    return pid
+
+
+def _ns_pid(pid: int) -> int:
+    """``pid``'s id in its innermost PID namespace (``NSpid``'s last field)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("NSpid:"):
+                    return int(line.split()[-1])
+    except OSError:
+        pass
+    return 0

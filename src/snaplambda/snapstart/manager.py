@@ -27,7 +27,7 @@ from ..execution.capture import LogSink
 from ..execution.environment import Environment
 from ..execution.errors import ExecutionError, SnapshotFailed
 from ..execution.limits import Limiter, proc_stats
-from ..execution.spawn import FreshProcessSpawner, Spawner
+from ..execution.spawn import Confinement, FreshProcessSpawner, Spawner
 from ..execution.specs import EnvironmentSpecs
 from ..observability import platform_lines as lines
 from ..runtime import errortypes as types
@@ -121,8 +121,11 @@ class SnapshotManager:
         clock: Callable[[], float] = time.monotonic,
         preload: bool = True,
         immortal: bool = True,
+        confinement: Confinement | None = None,
     ) -> None:
         self._specs = specs
+        self._confinement = confinement
+        self._spawner = FreshProcessSpawner(confinement)
         self._preload = preload
         self._immortal = immortal
         self._learned: dict[Key, dict[str, None]] = {}
@@ -166,7 +169,7 @@ class SnapshotManager:
         loop = asyncio.get_running_loop()
         limit = self._limiter.for_environment(spec.env_id, cfg.memory_size)
         try:
-            spawned = FreshProcessSpawner().spawn(spec, limit, loop)
+            spawned = self._spawner.spawn(spec, limit, loop)
         except OSError as exc:
             limit.release()
             snap.error = {"errorType": types.UNKNOWN, "errorMessage": str(exc)}
@@ -184,7 +187,9 @@ class SnapshotManager:
             self._on_state(cfg, "Failed", code, snap.error.get("errorMessage", ""))
             return
         env.log(lines.init_report_line(init.timing.init_duration_ms, "success"))
-        snap.holder = SnapshotHolder(env, spawned.control, partial(self._preloaded, key))
+        snap.holder = SnapshotHolder(
+            env, spawned.control, partial(self._preloaded, key), self._confinement
+        )
         if self._learned.get(key):
             snap.holder.preload(list(self._learned[key]))
         snap.last_used = self._clock()
