@@ -43,7 +43,9 @@ class LambdaApi:
 
     async def create_function(self, request: Request) -> Response:
         body = await read_body(request)
+        tags = self.p.tags.checked(body.get("Tags"))
         cfg = self.p.functions.create(body)
+        self.p.tags.on_create(cfg.name, tags)
         if body.get("Publish"):
             cfg = self.p.versions.publish(cfg.name, {})
         return json_response(cfg.to_aws(self.region, self.account), 201)
@@ -67,6 +69,9 @@ class LambdaApi:
                 "Location": f"file://{self.p.code.path(cfg.code_key)}",
             },
         }
+        tags = self.p.tags.of(name)  # the function's, whichever version was asked for
+        if tags:
+            body["Tags"] = tags
         reserved = self.p.functions.reserved_concurrency(name)
         if reserved is not None:
             body["Concurrency"] = {"ReservedConcurrentExecutions": reserved}

@@ -58,6 +58,10 @@ _LATER_FIELDS = (
     "system_log_level",
     "log_group",
     "tracing_mode",
+    "vpc_config",
+    "dead_letter_target",
+    "kms_key_arn",
+    "file_system_configs",
 )
 _DEFAULTS = {f.name: f.default for f in fields(FunctionConfig)}
 
@@ -149,6 +153,10 @@ class VersionService:
             arn = function_arn(self.functions.region, self.functions.account, name, version)
             raise ResourceNotFound(f"Function not found: {arn}")
         return config
+
+    def all(self) -> list[FunctionConfig]:
+        """Every function's $LATEST followed by its published versions, by name."""
+        return [cfg for latest in self.functions.list() for cfg in self.list(latest.name)]
 
     def list(self, name: str) -> list[FunctionConfig]:
         """$LATEST, then the published versions in order."""

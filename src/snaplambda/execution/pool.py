@@ -166,7 +166,15 @@ class EnvironmentPool:
             handle = self._expiry.pop(env.id, None)
             if handle is not None:
                 handle.cancel()
-            if env.process.alive and env.config.revision_id == cfg.revision_id and not env.retired:
+            # A tag change gives $LATEST a new RevisionId and nothing else.
+            if (
+                env.process.alive
+                and not env.retired
+                and (
+                    env.config.revision_id == cfg.revision_id
+                    or env.config.differs_only_in_revision(cfg)
+                )
+            ):
                 return env
             self._discard(env)
         return None
