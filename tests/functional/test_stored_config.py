@@ -386,3 +386,12 @@ def test_aws_cli_sets_and_reads_vpc_config(server: Server) -> None:
     )
     config = json.loads(out.stdout)
     assert config["VpcConfig"]["SecurityGroupIds"] == ["sg-1"] and config["KMSKeyArn"] == KMS
+
+
+def test_publish_version_refuses_publish_to(raw_lam: Any) -> None:
+    create(raw_lam, "cfg-publish-to", zip_function("echo"))
+    error = error_of(
+        raw_lam.publish_version, FunctionName="cfg-publish-to", PublishTo="LATEST_PUBLISHED"
+    )
+    assert error["Code"] == "InvalidParameterValueException" and "publishTo" in error["Message"]
+    assert raw_lam.list_versions_by_function(FunctionName="cfg-publish-to")["Versions"][1:] == []

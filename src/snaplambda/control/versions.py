@@ -174,6 +174,7 @@ class VersionService:
         """
         latest = self.functions.get(name)
         check_revision(latest.revision_id, body)
+        validation.refuse_unsupported({"PublishTo": body.get("PublishTo")})
         code_sha256 = body.get("CodeSha256")
         if code_sha256 and code_sha256 != latest.code_sha256:
             raise InvalidParameterValue(
