@@ -8,6 +8,7 @@ import asyncio
 import base64
 import binascii
 import contextlib
+import platform as host
 import random
 import shutil
 import time
@@ -28,11 +29,13 @@ from .control.aliases import AliasService
 from .control.arns import FunctionRef, function_arn
 from .control.errors import InvalidParameterValue
 from .control.functions import FunctionService
+from .control.inert import host_architecture, not_enforced
 from .control.layers import LayerRepository, LayerService
 from .control.models import LATEST, FunctionConfig
 from .control.payload import check_payload, too_large
 from .control.quotas import UNZIPPED_MAX_BYTES, ZIP_MAX_BYTES
 from .control.store import SqliteStore
+from .control.tags import TagService
 from .control.versions import VersionService
 from .execution.errors import Throttled
 from .execution.fleet import ProvisionedFleet
@@ -101,6 +104,7 @@ class Platform:
         )
         self.versions = VersionService(self.store, self.functions)
         self.aliases = AliasService(self.store, self.versions)
+        self.tags = TagService(self.store, self.functions)
         self._random = random.Random()
         self.logs = LogStore(config.logs_db_path, int(config.log_max_mb * 1024 * 1024))
         self.metrics = MetricsStore(config.state_dir / "metrics.db", self.logs.append)
@@ -267,6 +271,17 @@ class Platform:
             self.store.close()
         with contextlib.suppress(Exception):
             self.layers.close()
+
+    def not_enforced(self) -> dict[str, list[str]]:
+        """Function name -> the fields its $LATEST or any published version sets that
+        this platform stores but does not act on (functions with none are left out)."""
+        arch = host_architecture(host.machine())
+        found: dict[str, set[str]] = {}
+        for cfg in self.versions.all():
+            fields = not_enforced(cfg, arch)
+            if fields:
+                found.setdefault(cfg.name, set()).update(fields)
+        return {name: sorted(fields) for name, fields in found.items()}
 
     def resolve(self, ref: FunctionRef) -> FunctionConfig:
         """The configuration an invoke of ``ref`` runs: $LATEST, a version, or an

@@ -31,6 +31,7 @@ from . import (
     metrics_api,
     provisioned_api,
     stats_api,
+    tags_api,
     traces_api,
     versions_api,
 )
@@ -86,6 +87,7 @@ async def _health(request: Request) -> Response:
             "asyncEventsQueued": platform.async_worker.queue.count(),
             "asyncEventsRunning": platform.async_worker.running,
             "snapshots": platform.snapshots.memory_report(),
+            "notEnforced": platform.not_enforced(),
         }
     )
 
@@ -120,6 +122,7 @@ def build_app(platform: Platform) -> Any:
             *traces_api.routes(platform),
             *provisioned_api.routes(platform),
             *stats_api.routes(platform),
+            *tags_api.routes(platform),
             Route("/", _json_protocol, methods=["POST"]),
             Route("/health", _health, methods=["GET"]),
         ],

@@ -4,6 +4,7 @@ Versions and aliases are served by :mod:`.versions_api`."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from starlette.requests import Request
@@ -11,14 +12,47 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..control.arns import function_arn
-from ..control.errors import InvalidParameterValue
-from ..control.models import FunctionConfig
+from ..control.errors import InvalidParameterValue, ValidationError
+from ..control.models import LATEST, FunctionConfig
+from ..control.quotas import TOTAL_CODE_MAX_BYTES, UNZIPPED_MAX_BYTES, ZIP_MAX_BYTES
+from ..control.versions import is_version_number
 from ..platform import Platform
 from .rest import function_ref, guard, json_response, max_items, paginate, read_body
+
+#: FunctionConfiguration members GetFunction has and ListFunctions leaves out.
+_NOT_LISTED = (
+    "State",
+    "StateReason",
+    "StateReasonCode",
+    "LastUpdateStatus",
+    "LastUpdateStatusReason",
+    "LastUpdateStatusReasonCode",
+    "RuntimeVersionConfig",
+)
 
 
 def _name(request: Request) -> str:
     return function_ref(request).name
+
+
+def _list_key(cfg: FunctionConfig) -> tuple[str, int]:
+    """ListFunctions order: by name, then $LATEST, then by version number."""
+    return cfg.name, 0 if cfg.version == LATEST else int(cfg.version)
+
+
+def _after_marker(marker: str | None) -> tuple[str, int]:
+    """The list key a ``Marker`` (``name``, or ``name:version`` for
+    ``FunctionVersion=ALL``) ends at; a bare name ends after all of its versions."""
+    if not marker:
+        return "", -1
+    name, _, version = marker.partition(":")
+    if not version:
+        return name, sys.maxsize
+    if version != LATEST and not is_version_number(version):
+        raise InvalidParameterValue(
+            f"Value '{marker}' at 'marker' is not valid: pass the NextMarker of the previous page"
+        )
+    return name, 0 if version == LATEST else int(version)
 
 
 class LambdaApi:
@@ -43,18 +77,49 @@ class LambdaApi:
 
     async def create_function(self, request: Request) -> Response:
         body = await read_body(request)
+        tags = self.p.tags.checked(body.get("Tags"))
         cfg = self.p.functions.create(body)
+        self.p.tags.on_create(cfg.name, tags)
         if body.get("Publish"):
             cfg = self.p.versions.publish(cfg.name, {})
         return json_response(cfg.to_aws(self.region, self.account), 201)
 
+    def _listed(self, cfg: FunctionConfig, qualified: bool) -> dict[str, Any]:
+        """A ListFunctions entry: the subset of the configuration AWS lists (no
+        state, update status or runtime version: those only GetFunction gives)."""
+        doc = cfg.to_aws(self.region, self.account)
+        for member in _NOT_LISTED:
+            doc.pop(member, None)
+        if qualified:
+            doc["FunctionArn"] = function_arn(self.region, self.account, cfg.name, cfg.version)
+        return doc
+
     async def list_functions(self, request: Request) -> Response:
-        marker = request.query_params.get("Marker", "")
-        functions = self.p.functions.list()
-        page, last = paginate(functions, max_items(request), lambda f: f.name > marker)
-        body: dict[str, Any] = {"Functions": [f.to_aws(self.region, self.account) for f in page]}
+        """$LATEST of every function by name; with ``FunctionVersion=ALL`` each
+        function's published versions follow its $LATEST, every ARN qualified."""
+        query = request.query_params
+        version = query.get("FunctionVersion")
+        if version is not None and version != "ALL":
+            raise ValidationError(
+                f"1 validation error detected: Value '{version}' at 'functionVersion' failed "
+                "to satisfy constraint: Member must satisfy enum value set: [ALL]"
+            )
+        limit = max_items(request)
+        if query.get("MasterRegion") is not None:
+            if version != "ALL":
+                raise InvalidParameterValue(
+                    f"Value '{query['MasterRegion']}' at 'masterRegion' needs "
+                    "FunctionVersion=ALL (it lists Lambda@Edge replicas)"
+                )
+            # Only Lambda@Edge replicas carry a master region; none exist here.
+            return json_response({"Functions": []})
+        everything = version == "ALL"
+        configs = self.p.versions.all() if everything else self.p.functions.list()
+        after = _after_marker(query.get("Marker"))
+        page, last = paginate(configs, limit, lambda c: _list_key(c) > after)
+        body: dict[str, Any] = {"Functions": [self._listed(c, everything) for c in page]}
         if last is not None:
-            body["NextMarker"] = last.name
+            body["NextMarker"] = f"{last.name}:{last.version}" if everything else last.name
         return json_response(body)
 
     async def get_function(self, request: Request) -> Response:
@@ -67,6 +132,9 @@ class LambdaApi:
                 "Location": f"file://{self.p.code.path(cfg.code_key)}",
             },
         }
+        tags = self.p.tags.of(name)  # the function's, whichever version was asked for
+        if tags:
+            body["Tags"] = tags
         reserved = self.p.functions.reserved_concurrency(name)
         if reserved is not None:
             body["Concurrency"] = {"ReservedConcurrentExecutions": reserved}
@@ -123,18 +191,25 @@ class LambdaApi:
         return Response(status_code=204)
 
     async def account_settings(self, request: Request) -> Response:
+        """Limits, and usage as AWS counts it: every function version's code
+        ($LATEST and each published version, even when they share a zip) plus every
+        layer version's."""
         limit = self.p.config.max_concurrency
         reserved = sum(self.p.provisioned.reservations().values())
+        code = sum(cfg.code_size for cfg in self.p.versions.all())
         return json_response(
             {
                 "AccountLimit": {
                     "ConcurrentExecutions": limit,
                     "UnreservedConcurrentExecutions": limit - reserved,
-                    "CodeSizeZipped": 52428800,
-                    "CodeSizeUnzipped": 262144000,
-                    "TotalCodeSize": 80530636800,
+                    "CodeSizeZipped": ZIP_MAX_BYTES,
+                    "CodeSizeUnzipped": UNZIPPED_MAX_BYTES,
+                    "TotalCodeSize": TOTAL_CODE_MAX_BYTES,
                 },
-                "AccountUsage": {"FunctionCount": len(self.p.functions.list()), "TotalCodeSize": 0},
+                "AccountUsage": {
+                    "FunctionCount": len(self.p.functions.list()),
+                    "TotalCodeSize": code + self.p.layers.total_code_size(),
+                },
             }
         )
 

@@ -44,3 +44,11 @@ class ValidationError(ControlError):
 
     aws_type = "ValidationException"
     status = 400
+
+
+def constraint_violation(field: str, value: object, constraint: str) -> ValidationError:
+    """AWS's message for a value that breaks a model constraint of ``field``."""
+    return ValidationError(
+        f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
+        f"constraint: {constraint}"
+    )

@@ -21,6 +21,18 @@ from .store import Store
 if TYPE_CHECKING:
     from .layers import LayerService
 
+#: The members of UpdateFunctionCode that carry the code (those of ``Code`` in
+#: CreateFunction).
+_CODE_MEMBERS = (
+    "ZipFile",
+    "S3Bucket",
+    "S3Key",
+    "S3ObjectVersion",
+    "S3ObjectStorageMode",
+    "ImageUri",
+    "SourceKMSKeyArn",
+)
+
 ChangeListener = Callable[[FunctionConfig | None, str], None]
 """Called with (new config or None when deleted, function name) after every change."""
 
@@ -109,6 +121,7 @@ class FunctionService:
         ``Publish`` is left to the caller (:meth:`.versions.VersionService.publish`).
         """
         name = validation.validate_name(body.get("FunctionName"))
+        validation.refuse_unsupported(body)
         if body.get("PackageType", "Zip") != "Zip":
             raise InvalidParameterValue(
                 f"Value '{body.get('PackageType')}' at 'packageType' is not supported yet: "
@@ -137,19 +150,39 @@ class FunctionService:
         return self._save(self._with_layers(config))
 
     def update_code(self, name: str, body: Mapping[str, Any]) -> FunctionConfig:
-        """UpdateFunctionCode from ``ZipFile``."""
+        """UpdateFunctionCode from ``ZipFile`` (and ``Architectures``, if given).
+
+        With ``DryRun`` everything is checked and the would-be configuration returned,
+        but nothing changes.
+        """
         current = self.get(name)
         check_revision(current.revision_id, body)
-        ref: CodeRef = self._code.put(validation.decode_zip(body.get("ZipFile")))
+        validation.refuse_unsupported(body)
+        code = {k: body.get(k) for k in _CODE_MEMBERS}
+        ref: CodeRef = self._code.put(validation.decode_zip(code))
         changed = replace(current, code_key=ref.key, code_sha256=ref.sha256_b64, code_size=ref.size)
-        return self._save(self._with_layers(changed, current))
+        arch = validation.config_changes({"Architectures": body.get("Architectures")})
+        changed = self._with_layers(replace(changed, **arch), current)
+        if body.get("DryRun"):
+            return changed
+        return self._save(changed)
 
     def update_configuration(self, name: str, body: Mapping[str, Any]) -> FunctionConfig:
         """UpdateFunctionConfiguration: only the fields given change."""
         current = self.get(name)
         check_revision(current.revision_id, body)
+        validation.refuse_unsupported(body)
         changed = replace(current, **validation.config_changes(body))
         return self._save(self._with_layers(changed, current))
+
+    def touch_revision(self, name: str) -> FunctionConfig:
+        """Give $LATEST a new ``RevisionId`` and change nothing else, as a tag change
+        does on AWS.  Listeners are not told: nothing that runs has changed, so warm
+        environments stay (see :meth:`.FunctionConfig.differs_only_in_revision`)."""
+        config = replace(self.get(name), revision_id=str(uuid.uuid4()))
+        self._store.put_function(config)
+        self._latest[name] = config
+        return config
 
     def delete(self, name: str) -> None:
         self.get(name)

@@ -275,6 +275,13 @@ class LayerService:
             self._repo.mark_deleted(*key)
             self._deleted.add(key)
 
+    def total_code_size(self) -> int:
+        """The zipped size of every layer version not deleted, as AWS counts it in
+        ``AccountUsage.TotalCodeSize``."""
+        return sum(
+            layer.code_size for key, layer in self._versions.items() if key not in self._deleted
+        )
+
     def location(self, layer: LayerVersion) -> str:
         return f"file://{self._code.path(layer.code_key)}"
 

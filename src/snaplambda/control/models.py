@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from .arns import function_arn
@@ -64,6 +64,15 @@ class FunctionConfig:
     """``LoggingConfig.LogGroup``; empty: ``/aws/lambda/<name>``."""
     tracing_mode: str = "PassThrough"
     """``TracingConfig.Mode``: ``Active`` samples every invocation for X-Ray."""
+    vpc_config: dict[str, Any] | None = None
+    """``VpcConfig`` as Lambda returns it (``SubnetIds``, ``SecurityGroupIds``,
+    ``VpcId``, ``Ipv6AllowedForDualStack``); None until one is given. Stored only."""
+    dead_letter_target: str = ""
+    """``DeadLetterConfig.TargetArn`` (an SQS queue or SNS topic); stored only."""
+    kms_key_arn: str = ""
+    """``KMSKeyArn``; stored only."""
+    file_system_configs: tuple[dict[str, str], ...] = ()
+    """``FileSystemConfigs`` (``Arn``, ``LocalMountPath``); stored only."""
 
     @property
     def log_group_name(self) -> str:
@@ -84,6 +93,7 @@ class FunctionConfig:
         doc["architectures"] = list(self.architectures)
         doc["layers"] = list(self.layers)
         doc["layer_sizes"] = list(self.layer_sizes)
+        doc["file_system_configs"] = [dict(fs) for fs in self.file_system_configs]
         return doc
 
     @classmethod
@@ -92,7 +102,13 @@ class FunctionConfig:
         known["architectures"] = tuple(known.get("architectures", ("x86_64",)))
         known["layers"] = tuple(known.get("layers", ()))
         known["layer_sizes"] = tuple(known.get("layer_sizes", ()))
+        known["file_system_configs"] = tuple(known.get("file_system_configs", ()))
         return cls(**known)
+
+    def differs_only_in_revision(self, other: FunctionConfig) -> bool:
+        """Whether ``other`` is this configuration with another ``RevisionId`` (as
+        tagging gives $LATEST): environments of one can serve the other."""
+        return replace(self, revision_id=other.revision_id) == other
 
     def arn(self, region: str, account: str, qualified: bool = False) -> str:
         return function_arn(region, account, self.name, self.version if qualified else None)
@@ -131,6 +147,14 @@ class FunctionConfig:
         if self.state_reason_code:
             doc["StateReason"] = self.state_reason
             doc["StateReasonCode"] = self.state_reason_code
+        if self.vpc_config is not None:
+            doc["VpcConfig"] = dict(self.vpc_config)
+        if self.dead_letter_target:
+            doc["DeadLetterConfig"] = {"TargetArn": self.dead_letter_target}
+        if self.kms_key_arn:
+            doc["KMSKeyArn"] = self.kms_key_arn
+        if self.file_system_configs:
+            doc["FileSystemConfigs"] = [dict(fs) for fs in self.file_system_configs]
         if self.layers:
             doc["Layers"] = [
                 {"Arn": arn, "CodeSize": size}

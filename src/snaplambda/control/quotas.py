@@ -15,6 +15,9 @@ SYNC_PAYLOAD_MAX_BYTES = 6 * 1024 * 1024
 ZIP_MAX_BYTES = 50 * 1024 * 1024
 UNZIPPED_MAX_BYTES = 250 * 1024 * 1024
 """Code and all layers of a function, unzipped."""
+TOTAL_CODE_MAX_BYTES = 75 * 1024 * 1024 * 1024
+"""AWS's default account quota for all function and layer code (75 GB), as
+GetAccountSettings reports it; snaplambda does not enforce it."""
 MAX_LAYERS = 5
 ONE_VCPU_MB = 1769
 

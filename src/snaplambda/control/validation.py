@@ -13,21 +13,16 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from . import quotas
+from . import inert, quotas
 from .arns import parse_layer_version_arn
-from .errors import InvalidParameterValue, ValidationError
+from .errors import InvalidParameterValue
+from .errors import constraint_violation as _constraint
 
 # Applied with ``fullmatch``: an anchored ``$`` would let a trailing newline through.
 _NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 _ENV_KEY = re.compile(r"[a-zA-Z]([a-zA-Z0-9_])+")
 _HANDLER = re.compile(r"[^\s]+")
-
-
-def _constraint(field: str, value: object, constraint: str) -> ValidationError:
-    return ValidationError(
-        f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
-        f"constraint: {constraint}"
-    )
+_ROLE = re.compile(r"arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+")
 
 
 def _int_in_range(field: str, value: object, low: int, high: int, unit: str) -> int:
@@ -139,6 +134,18 @@ def validate_environment(value: object) -> dict[str, str]:
             f"String measured: {size} bytes (allowed: {quotas.ENV_VARS_MAX_BYTES})"
         )
     return dict(variables)
+
+
+def validate_role(value: object) -> str:
+    """``Role``: an IAM role ARN (kept and returned; snaplambda assumes no role)."""
+    if not isinstance(value, str) or len(value) > 10000 or not _ROLE.fullmatch(value):
+        raise _constraint(
+            "role",
+            value,
+            f"Member must satisfy regular expression pattern: {_ROLE.pattern} "
+            "(an IAM role ARN, like arn:aws:iam::123456789012:role/my-role)",
+        )
+    return value
 
 
 def validate_description(value: object) -> str:
@@ -286,7 +293,7 @@ _FIELDS: dict[str, tuple[str, Any]] = {
     "EphemeralStorage": ("ephemeral_storage", validate_ephemeral),
     "Environment": ("environment", validate_environment),
     "Description": ("description", validate_description),
-    "Role": ("role", lambda v: str(v)),
+    "Role": ("role", validate_role),
     "Layers": ("layers", validate_layers),
     "SnapStart": ("snap_start", validate_snap_start),
     "TracingConfig": ("tracing_mode", validate_tracing_config),
@@ -309,18 +316,53 @@ def config_changes(body: Mapping[str, Any]) -> dict[str, Any]:
         changes["architectures"] = tuple(arch)
     if body.get("LoggingConfig") is not None:
         changes.update(validate_logging_config(body["LoggingConfig"]))
+    changes.update(inert.config_changes(body))
     return changes
+
+
+#: Request members of CreateFunction / UpdateFunctionConfiguration / UpdateFunctionCode
+#: for features snaplambda does not have, with what they would need.
+_UNSUPPORTED: dict[str, str] = {
+    "CodeSigningConfigArn": "code signing configurations",
+    "ImageConfig": "container images (PackageType Image)",
+    "PublishTo": "publishing to $LATEST.PUBLISHED (Lambda Managed Instances)",
+    "TenancyConfig": "tenant isolation mode",
+    "CapacityProviderConfig": "capacity providers (Lambda Managed Instances)",
+    "DurableConfig": "durable functions",
+    "RuntimeConfig": "customer-managed runtimes",
+    "AcceleratorConfig": "accelerators",
+}
+
+
+def refuse_unsupported(body: Mapping[str, Any]) -> None:
+    """Refuse, naming the member, any member of ``body`` that asks for a feature
+    snaplambda does not have.  Absent, null and empty values ask for nothing."""
+    for member, feature in _UNSUPPORTED.items():
+        value = body.get(member)
+        if value is None or value in ("", {}, []):
+            continue
+        raise InvalidParameterValue(
+            f"Value '{value}' at '{member[0].lower()}{member[1:]}' is not supported: "
+            f"snaplambda has no {feature}; leave {member} out"
+        )
 
 
 def decode_zip(code: object) -> bytes:
     """The zip bytes of a ``Code`` (or ``ZipFile``) value, base64 in JSON as boto3 sends."""
-    zipped = code.get("ZipFile") if isinstance(code, Mapping) else code
-    if isinstance(code, Mapping) and zipped is None:
-        others = ", ".join(sorted(k for k in code if k != "ZipFile")) or "nothing"
-        raise InvalidParameterValue(
-            f"Code must contain 'ZipFile' (got {others}); snaplambda does not read code "
-            "from S3 buckets or image URIs"
-        )
+    zipped = code
+    if isinstance(code, Mapping):
+        zipped = code.get("ZipFile")
+        others = sorted(k for k, v in code.items() if k != "ZipFile" and v not in (None, ""))
+        if zipped is None:
+            raise InvalidParameterValue(
+                f"Code must contain 'ZipFile' (got {', '.join(others) or 'nothing'}); "
+                "snaplambda does not read code from S3 buckets or image URIs"
+            )
+        if others:
+            raise InvalidParameterValue(
+                f"Code members {', '.join(others)} are not supported alongside ZipFile: "
+                "snaplambda takes the zip itself (no S3 objects, image URIs or source KMS keys)"
+            )
     if not isinstance(zipped, str):
         raise InvalidParameterValue("Value at 'code.zipFile' must be a base64 string")
     try:

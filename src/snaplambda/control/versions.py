@@ -58,6 +58,10 @@ _LATER_FIELDS = (
     "system_log_level",
     "log_group",
     "tracing_mode",
+    "vpc_config",
+    "dead_letter_target",
+    "kms_key_arn",
+    "file_system_configs",
 )
 _DEFAULTS = {f.name: f.default for f in fields(FunctionConfig)}
 
@@ -150,6 +154,10 @@ class VersionService:
             raise ResourceNotFound(f"Function not found: {arn}")
         return config
 
+    def all(self) -> list[FunctionConfig]:
+        """Every function's $LATEST followed by its published versions, by name."""
+        return [cfg for latest in self.functions.list() for cfg in self.list(latest.name)]
+
     def list(self, name: str) -> list[FunctionConfig]:
         """$LATEST, then the published versions in order."""
         latest = self.functions.get(name)
@@ -166,6 +174,7 @@ class VersionService:
         """
         latest = self.functions.get(name)
         check_revision(latest.revision_id, body)
+        validation.refuse_unsupported({"PublishTo": body.get("PublishTo")})
         code_sha256 = body.get("CodeSha256")
         if code_sha256 and code_sha256 != latest.code_sha256:
             raise InvalidParameterValue(

@@ -152,10 +152,14 @@ class EnvironmentPool:
             handle = self._expiry.pop(env.id, None)
             if handle is not None:
                 handle.cancel()
+            # A tag change gives $LATEST a new RevisionId and nothing else.
             if (
                 env.process.alive
-                and env.function.revision_id == cfg.revision_id
                 and not env.retired
+                and (
+                    env.function.revision_id == cfg.revision_id
+                    or env.function.differs_only_in_revision(cfg)
+                )
             ):
                 return env
             self._discard(env)
