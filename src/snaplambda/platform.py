@@ -31,6 +31,7 @@ from .control.functions import FunctionService
 from .control.layers import LayerRepository, LayerService
 from .control.models import LATEST, FunctionConfig
 from .control.quotas import SYNC_PAYLOAD_MAX_BYTES, UNZIPPED_MAX_BYTES, ZIP_MAX_BYTES
+from .control.stacks import SqliteStackStore, StackService
 from .control.store import SqliteStore
 from .control.versions import VersionService
 from .errors import AwsError
@@ -105,6 +106,7 @@ class Platform:
         )
         self.versions = VersionService(self.store, self.functions)
         self.aliases = AliasService(self.store, self.versions)
+        self.stacks = StackService(SqliteStackStore(config.db_path))
         self._random = random.Random()
         self.logs = LogStore(config.logs_db_path, int(config.log_max_mb * 1024 * 1024))
         self.metrics = MetricsStore(config.state_dir / "metrics.db", self.logs.append)
@@ -252,6 +254,8 @@ class Platform:
             self.store.close()
         with contextlib.suppress(Exception):
             self.layers.close()
+        with contextlib.suppress(Exception):
+            self.stacks.close()
 
     def resolve(self, ref: FunctionRef) -> FunctionConfig:
         """The configuration an invoke of ``ref`` runs: $LATEST, a version, or an
