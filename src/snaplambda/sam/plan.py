@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .buildspec import function_build, layer_build
 from .model import (
     CodeSource,
     DeployPlan,
@@ -16,8 +17,10 @@ from .model import (
     LayerRef,
     LayerSpec,
     Notice,
+    OutputSpec,
     Skipped,
 )
+from .naming import default_stack_name, physical_name
 from .template import Context, Resolver, TemplateError, merge_globals, resolve_parameters
 
 FUNCTION = "AWS::Serverless::Function"
@@ -43,10 +46,14 @@ _FUNCTION_PROPS = {
     "PackageType",
     "SnapStart",
     "ProvisionedConcurrencyConfig",
+    "Tracing",
+    "LoggingConfig",
+    "Tags",
+    "Role",
+    "VersionDescription",
 }
 #: IAM and similar: meaningless on a single-tenant platform.
 _NOT_APPLICABLE = {
-    "Role",
     "Policies",
     "PermissionsBoundary",
     "RolePath",
@@ -59,7 +66,14 @@ _LAYER_PROPS = {
     "CompatibleArchitectures",
     "Description",
     "LicenseInfo",
+    "RetentionPolicy",
 }
+#: SAM's ``Tracing`` -> ``TracingConfig.Mode`` (Lambda has no "off": PassThrough
+#: traces only what a caller asks to be sampled).
+_TRACING = {"Active": "Active", "PassThrough": "PassThrough", "Disabled": "PassThrough"}
+_LOGGING_KEYS = ("LogFormat", "ApplicationLogLevel", "SystemLogLevel", "LogGroup")
+#: The tag SAM puts on every function it creates.
+CREATED_BY = {"lambda:createdBy": "SAM"}
 
 
 def _where(logical_id: str, prop: str) -> str:
@@ -135,11 +149,6 @@ class _Planner:
             self.notices.append(
                 Notice("Globals", section, "not applied (snaplambda deploys functions and layers)")
             )
-        outputs = template.get("Outputs")
-        if isinstance(outputs, dict) and outputs:
-            self.notices.append(
-                Notice("Outputs", ", ".join(outputs), "not evaluated (no stack outputs here)")
-            )
         self.function_globals: dict[str, Any] = globals_.get("Function") or {}
         if not isinstance(self.function_globals, dict):
             raise TemplateError("Globals.Function must be a mapping")
@@ -178,13 +187,23 @@ class _Planner:
                 )
         # Names first: !Ref of a function is its name, !GetAtt .Arn its ARN.
         for logical_id, props in functions.items():
-            name = _str(
-                self._resolve(logical_id, "FunctionName", props.get("FunctionName", logical_id)),
-                _where(logical_id, "FunctionName"),
-            )
+            if "FunctionName" in props:
+                name = _str(
+                    self._resolve(logical_id, "FunctionName", props["FunctionName"]),
+                    _where(logical_id, "FunctionName"),
+                )
+            else:
+                name = physical_name(self.stack_name, logical_id)
             self.ctx.refs[logical_id] = name
             self.ctx.attrs[(logical_id, "Arn")] = (
                 f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}"
+            )
+            self._implicit(
+                f"{logical_id}Role", "the function's implicit IAM role; IAM is not modelled"
+            )
+        for logical_id in ("ServerlessRestApi", "ServerlessHttpApi"):
+            self._implicit(
+                logical_id, "API Gateway is not deployed by snaplambda (Api events are skipped)"
             )
         for logical_id in layers:
             self.ctx.unresolvable[logical_id] = (
@@ -202,7 +221,31 @@ class _Planner:
             functions=function_plans,
             skipped=tuple(self.skipped),
             notices=tuple(self.notices),
+            outputs=self._outputs(),
+            context=self.ctx,
         )
+
+    def _implicit(self, logical_id: str, reason: str) -> None:
+        """A resource SAM would generate (a role, an API): named in errors for what
+        it is rather than as unknown."""
+        if logical_id not in self.resources:
+            self.ctx.unresolvable.setdefault(logical_id, reason)
+
+    def _outputs(self) -> tuple[OutputSpec, ...]:
+        outputs = self.template.get("Outputs") or {}
+        if not isinstance(outputs, dict):
+            raise TemplateError("Outputs must be a mapping")
+        specs = []
+        for key, output in outputs.items():
+            if not isinstance(output, dict) or "Value" not in output:
+                raise TemplateError(f"Output {key}: expected a mapping with a Value")
+            if "Condition" in output:
+                self.notices.append(
+                    Notice(f"Outputs.{key}", "Condition", "not evaluated; the output is left out")
+                )
+                continue
+            specs.append(OutputSpec(str(key), output["Value"], output.get("Description")))
+        return tuple(specs)
 
     def _layer(self, logical_id: str) -> LayerPlan:
         props = self._props(logical_id)
@@ -214,10 +257,20 @@ class _Planner:
 
         if "ContentUri" not in props:
             raise TemplateError(f"Resource {logical_id}: ContentUri is required")
+        code = _code(self.base, get("ContentUri"), _where(logical_id, "ContentUri"))
+        retention = _str(get("RetentionPolicy", "Delete"), _where(logical_id, "RetentionPolicy"))
+        if retention.lower() not in ("retain", "delete"):
+            raise TemplateError(
+                f"{_where(logical_id, 'RetentionPolicy')}: '{retention}' must be Retain or Delete"
+            )
         return LayerPlan(
             logical_id=logical_id,
             name=_str(get("LayerName", logical_id), _where(logical_id, "LayerName")),
-            code=_code(self.base, get("ContentUri"), _where(logical_id, "ContentUri")),
+            code=code,
+            build=layer_build(
+                logical_id, code, self.resources[logical_id].get("Metadata"), self.notices
+            ),
+            retain=retention.lower() == "retain",
             compatible_runtimes=_str_list(
                 get("CompatibleRuntimes", []), _where(logical_id, "CompatibleRuntimes")
             ),
@@ -326,12 +379,24 @@ class _Planner:
                 provisioned["ProvisionedConcurrentExecutions"],
                 where("ProvisionedConcurrencyConfig.ProvisionedConcurrentExecutions"),
             )
+        runtime = _str(get("Runtime"), where("Runtime"))
+        description = get("VersionDescription")
         return FunctionPlan(
             logical_id=logical_id,
             name=self.ctx.refs[logical_id],
             code=code,
+            build=function_build(
+                logical_id, code, runtime, self.resources[logical_id].get("Metadata")
+            ),
             handler=_str(get("Handler"), where("Handler")),
-            runtime=_str(get("Runtime"), where("Runtime")),
+            runtime=runtime,
+            tracing=self._tracing(logical_id, get("Tracing", "PassThrough")),
+            logging=self._logging(logical_id, get("LoggingConfig", {})),
+            tags={**self._tags(logical_id, get("Tags", {})), **CREATED_BY},
+            role=self._role(logical_id, props),
+            version_description=(
+                _str(description, where("VersionDescription")) if description is not None else None
+            ),
             memory_size=_int(get("MemorySize", 128), where("MemorySize")),
             timeout=_int(get("Timeout", 3), where("Timeout")),
             environment=environment,
@@ -351,6 +416,45 @@ class _Planner:
             ),
             event_invoke_config=self._event_invoke_config(logical_id, get("EventInvokeConfig")),
         )
+
+    def _tracing(self, logical_id: str, value: Any) -> str:
+        mode = _str(value, _where(logical_id, "Tracing"))
+        if mode not in _TRACING:
+            raise TemplateError(
+                f"{_where(logical_id, 'Tracing')}: '{mode}' must be Active, PassThrough or Disabled"
+            )
+        return _TRACING[mode]
+
+    def _logging(self, logical_id: str, value: Any) -> dict[str, str]:
+        """``LoggingConfig`` as written; its values are checked by the API."""
+        where = _where(logical_id, "LoggingConfig")
+        if not isinstance(value, dict):
+            raise TemplateError(f"{where}: expected a mapping")
+        unknown = sorted(set(value) - set(_LOGGING_KEYS))
+        if unknown:
+            raise TemplateError(
+                f"{where}: {', '.join(unknown)} is not a LoggingConfig member (members: "
+                f"{', '.join(_LOGGING_KEYS)})"
+            )
+        return {key: _str(v, f"{where}.{key}") for key, v in value.items()}
+
+    def _tags(self, logical_id: str, value: Any) -> dict[str, str]:
+        where = _where(logical_id, "Tags")
+        if not isinstance(value, dict):
+            raise TemplateError(f"{where}: expected a mapping of tag keys to values")
+        return {str(key): _str(v, f"{where}.{key}") for key, v in value.items()}
+
+    def _role(self, logical_id: str, props: Mapping[str, Any]) -> str | None:
+        """``Role`` when it resolves to an ARN; a role of the template (which is not
+        deployed) leaves the platform's role and is listed as not applied."""
+        if "Role" not in props:
+            return None
+        try:
+            role = self._resolve(logical_id, "Role", props["Role"])
+        except TemplateError as exc:
+            self.notices.append(Notice(logical_id, "Role", f"IAM is not modelled ({exc})"))
+            return None
+        return _str(role, _where(logical_id, "Role"))
 
     def _event_invoke_config(self, logical_id: str, value: Any) -> EventInvokeConfig | None:
         if value is None:
@@ -407,5 +511,5 @@ def build_plan(
     """The plan for ``template`` (loaded from ``template_path``, against which code
     paths are relative).  Raises :class:`TemplateError` naming the resource and
     property of anything that cannot be deployed as written."""
-    stack = stack_name or template_path.resolve().parent.name
+    stack = stack_name or default_stack_name(template_path)
     return _Planner(template, template_path, parameters or {}, stack, region, account_id).plan()
