@@ -11,7 +11,6 @@ from .buildspec import function_build, layer_build
 from .model import (
     CodeSource,
     DeployPlan,
-    EventInvokeConfig,
     FunctionPlan,
     LayerPlan,
     LayerRef,
@@ -22,6 +21,17 @@ from .model import (
 )
 from .naming import default_stack_name, physical_name
 from .template import Context, Resolver, TemplateError, merge_globals, resolve_parameters
+from .values import (
+    as_int,
+    as_str,
+    as_str_list,
+    code_path,
+    event_invoke_config,
+    logging_config,
+    tags,
+    tracing_mode,
+    where_in,
+)
 
 FUNCTION = "AWS::Serverless::Function"
 LAYER = "AWS::Serverless::LayerVersion"
@@ -68,57 +78,8 @@ _LAYER_PROPS = {
     "LicenseInfo",
     "RetentionPolicy",
 }
-#: SAM's ``Tracing`` -> ``TracingConfig.Mode`` (Lambda has no "off": PassThrough
-#: traces only what a caller asks to be sampled).
-_TRACING = {"Active": "Active", "PassThrough": "PassThrough", "Disabled": "PassThrough"}
-_LOGGING_KEYS = ("LogFormat", "ApplicationLogLevel", "SystemLogLevel", "LogGroup")
 #: The tag SAM puts on every function it creates.
 CREATED_BY = {"lambda:createdBy": "SAM"}
-
-
-def _where(logical_id: str, prop: str) -> str:
-    return f"Resource {logical_id}, property {prop}"
-
-
-def _int(value: Any, where: str) -> int:
-    if isinstance(value, bool):
-        raise TemplateError(f"{where}: expected an integer, not {value!r}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    raise TemplateError(f"{where}: expected an integer, not {value!r}")
-
-
-def _str(value: Any, where: str) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (str, int, float)):
-        return str(value)
-    raise TemplateError(f"{where}: expected a string, not {value!r}")
-
-
-def _str_list(value: Any, where: str) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        raise TemplateError(f"{where}: expected a list, not {value!r}")
-    return tuple(_str(v, f"{where}[{i}]") for i, v in enumerate(value))
-
-
-def _code(base: Path, value: Any, where: str) -> CodeSource:
-    """A ``CodeUri`` / ``ContentUri``: a directory or ``.zip`` relative to the template."""
-    if isinstance(value, dict) or (isinstance(value, str) and value.startswith("s3://")):
-        raise TemplateError(
-            f"{where}: code in S3 ({value!r}) is not supported; point it at a local "
-            "directory or .zip"
-        )
-    if not isinstance(value, str) or not value:
-        raise TemplateError(f"{where}: expected a directory or .zip path, not {value!r}")
-    path = (base / value).resolve()
-    if not path.exists():
-        raise TemplateError(f"{where}: no directory or .zip at {path}")
-    if path.is_file() and path.suffix.lower() != ".zip":
-        raise TemplateError(f"{where}: {path} is a file but not a .zip")
-    return CodeSource(path=path)
 
 
 class _Planner:
@@ -166,7 +127,7 @@ class _Planner:
         return props
 
     def _resolve(self, logical_id: str, prop: str, value: Any) -> Any:
-        return self.resolver.resolve(value, _where(logical_id, prop))
+        return self.resolver.resolve(value, where_in(logical_id, prop))
 
     def plan(self) -> DeployPlan:
         functions: dict[str, dict[str, Any]] = {}
@@ -188,9 +149,9 @@ class _Planner:
         # Names first: !Ref of a function is its name, !GetAtt .Arn its ARN.
         for logical_id, props in functions.items():
             if "FunctionName" in props:
-                name = _str(
+                name = as_str(
                     self._resolve(logical_id, "FunctionName", props["FunctionName"]),
-                    _where(logical_id, "FunctionName"),
+                    where_in(logical_id, "FunctionName"),
                 )
             else:
                 name = physical_name(self.stack_name, logical_id)
@@ -257,29 +218,31 @@ class _Planner:
 
         if "ContentUri" not in props:
             raise TemplateError(f"Resource {logical_id}: ContentUri is required")
-        code = _code(self.base, get("ContentUri"), _where(logical_id, "ContentUri"))
-        retention = _str(get("RetentionPolicy", "Delete"), _where(logical_id, "RetentionPolicy"))
+        code = code_path(self.base, get("ContentUri"), where_in(logical_id, "ContentUri"))
+        retention = as_str(
+            get("RetentionPolicy", "Delete"), where_in(logical_id, "RetentionPolicy")
+        )
         if retention.lower() not in ("retain", "delete"):
             raise TemplateError(
-                f"{_where(logical_id, 'RetentionPolicy')}: '{retention}' must be Retain or Delete"
+                f"{where_in(logical_id, 'RetentionPolicy')}: '{retention}' must be Retain or Delete"
             )
         return LayerPlan(
             logical_id=logical_id,
-            name=_str(get("LayerName", logical_id), _where(logical_id, "LayerName")),
+            name=as_str(get("LayerName", logical_id), where_in(logical_id, "LayerName")),
             code=code,
             build=layer_build(
                 logical_id, code, self.resources[logical_id].get("Metadata"), self.notices
             ),
             retain=retention.lower() == "retain",
-            compatible_runtimes=_str_list(
-                get("CompatibleRuntimes", []), _where(logical_id, "CompatibleRuntimes")
+            compatible_runtimes=as_str_list(
+                get("CompatibleRuntimes", []), where_in(logical_id, "CompatibleRuntimes")
             ),
-            compatible_architectures=_str_list(
-                get("CompatibleArchitectures", []), _where(logical_id, "CompatibleArchitectures")
+            compatible_architectures=as_str_list(
+                get("CompatibleArchitectures", []), where_in(logical_id, "CompatibleArchitectures")
             ),
-            description=_str(get("Description", ""), _where(logical_id, "Description")),
+            description=as_str(get("Description", ""), where_in(logical_id, "Description")),
             license_info=(
-                _str(get("LicenseInfo"), _where(logical_id, "LicenseInfo"))
+                as_str(get("LicenseInfo"), where_in(logical_id, "LicenseInfo"))
                 if "LicenseInfo" in props
                 else None
             ),
@@ -287,7 +250,7 @@ class _Planner:
 
     def _function(self, logical_id: str, props: dict[str, Any], layers: set[str]) -> FunctionPlan:
         def where(prop: str) -> str:
-            return _where(logical_id, prop)
+            return where_in(logical_id, prop)
 
         def get(prop: str, default: Any = None) -> Any:
             return self._resolve(logical_id, prop, props.get(prop, default))
@@ -313,9 +276,9 @@ class _Planner:
         if package != "Zip":
             raise TemplateError(f"{where('PackageType')}: only Zip packages are supported")
         if "InlineCode" in props:
-            code = CodeSource(inline=_str(get("InlineCode"), where("InlineCode")))
+            code = CodeSource(inline=as_str(get("InlineCode"), where("InlineCode")))
         else:
-            code = _code(self.base, get("CodeUri", "."), where("CodeUri"))
+            code = code_path(self.base, get("CodeUri", "."), where("CodeUri"))
         for required in ("Handler", "Runtime"):
             if required not in props:
                 raise TemplateError(
@@ -331,7 +294,7 @@ class _Planner:
         if not isinstance(variables, dict):
             raise TemplateError(f"{where('Environment.Variables')}: expected a mapping")
         for key, value in variables.items():
-            environment[str(key)] = _str(value, where(f"Environment.Variables.{key}"))
+            environment[str(key)] = as_str(value, where(f"Environment.Variables.{key}"))
 
         layer_specs: list[LayerSpec] = []
         raw_layers = props.get("Layers") or []
@@ -358,7 +321,7 @@ class _Planner:
         snap = get("SnapStart", {})
         if not isinstance(snap, dict):
             raise TemplateError(f"{where('SnapStart')}: expected a mapping with ApplyOn")
-        apply_on = _str(snap.get("ApplyOn", "None"), where("SnapStart.ApplyOn"))
+        apply_on = as_str(snap.get("ApplyOn", "None"), where("SnapStart.ApplyOn"))
         provisioned = get("ProvisionedConcurrencyConfig")
         executions = None
         if provisioned is not None:
@@ -375,11 +338,11 @@ class _Planner:
                     f"{where('ProvisionedConcurrencyConfig')}: needs AutoPublishAlias (SAM puts "
                     "provisioned concurrency on that alias)"
                 )
-            executions = _int(
+            executions = as_int(
                 provisioned["ProvisionedConcurrentExecutions"],
                 where("ProvisionedConcurrencyConfig.ProvisionedConcurrentExecutions"),
             )
-        runtime = _str(get("Runtime"), where("Runtime"))
+        runtime = as_str(get("Runtime"), where("Runtime"))
         description = get("VersionDescription")
         return FunctionPlan(
             logical_id=logical_id,
@@ -388,61 +351,43 @@ class _Planner:
             build=function_build(
                 logical_id, code, runtime, self.resources[logical_id].get("Metadata")
             ),
-            handler=_str(get("Handler"), where("Handler")),
+            handler=as_str(get("Handler"), where("Handler")),
             runtime=runtime,
-            tracing=self._tracing(logical_id, get("Tracing", "PassThrough")),
-            logging=self._logging(logical_id, get("LoggingConfig", {})),
-            tags={**self._tags(logical_id, get("Tags", {})), **CREATED_BY},
+            tracing=tracing_mode(get("Tracing", "PassThrough"), where("Tracing")),
+            logging=logging_config(get("LoggingConfig", {}), where("LoggingConfig")),
+            tags={**tags(get("Tags", {}), where("Tags")), **CREATED_BY},
             role=self._role(logical_id, props),
             version_description=(
-                _str(description, where("VersionDescription")) if description is not None else None
+                as_str(description, where("VersionDescription"))
+                if description is not None
+                else None
             ),
-            memory_size=_int(get("MemorySize", 128), where("MemorySize")),
-            timeout=_int(get("Timeout", 3), where("Timeout")),
+            memory_size=as_int(get("MemorySize", 128), where("MemorySize")),
+            timeout=as_int(get("Timeout", 3), where("Timeout")),
             environment=environment,
             layers=tuple(layer_specs),
-            description=_str(get("Description", ""), where("Description")),
+            description=as_str(get("Description", ""), where("Description")),
             ephemeral_storage=(
-                _int(storage["Size"], where("EphemeralStorage.Size")) if storage else 512
+                as_int(storage["Size"], where("EphemeralStorage.Size")) if storage else 512
             ),
-            architectures=_str_list(get("Architectures", ["x86_64"]), where("Architectures")),
-            auto_publish_alias=_str(alias, where("AutoPublishAlias")) if alias else None,
+            architectures=as_str_list(get("Architectures", ["x86_64"]), where("Architectures")),
+            auto_publish_alias=as_str(alias, where("AutoPublishAlias")) if alias else None,
             snap_start=apply_on,
             provisioned_concurrency=executions,
             reserved_concurrency=(
-                _int(reserved, where("ReservedConcurrentExecutions"))
+                as_int(reserved, where("ReservedConcurrentExecutions"))
                 if reserved is not None
                 else None
             ),
-            event_invoke_config=self._event_invoke_config(logical_id, get("EventInvokeConfig")),
+            event_invoke_config=event_invoke_config(
+                get("EventInvokeConfig"),
+                where("EventInvokeConfig"),
+                f"arn:aws:lambda:{self.region}:{self.account_id}:function:",
+                lambda member: self.notices.append(
+                    Notice(logical_id, f"EventInvokeConfig.{member}", "not supported; ignored")
+                ),
+            ),
         )
-
-    def _tracing(self, logical_id: str, value: Any) -> str:
-        mode = _str(value, _where(logical_id, "Tracing"))
-        if mode not in _TRACING:
-            raise TemplateError(
-                f"{_where(logical_id, 'Tracing')}: '{mode}' must be Active, PassThrough or Disabled"
-            )
-        return _TRACING[mode]
-
-    def _logging(self, logical_id: str, value: Any) -> dict[str, str]:
-        """``LoggingConfig`` as written; its values are checked by the API."""
-        where = _where(logical_id, "LoggingConfig")
-        if not isinstance(value, dict):
-            raise TemplateError(f"{where}: expected a mapping")
-        unknown = sorted(set(value) - set(_LOGGING_KEYS))
-        if unknown:
-            raise TemplateError(
-                f"{where}: {', '.join(unknown)} is not a LoggingConfig member (members: "
-                f"{', '.join(_LOGGING_KEYS)})"
-            )
-        return {key: _str(v, f"{where}.{key}") for key, v in value.items()}
-
-    def _tags(self, logical_id: str, value: Any) -> dict[str, str]:
-        where = _where(logical_id, "Tags")
-        if not isinstance(value, dict):
-            raise TemplateError(f"{where}: expected a mapping of tag keys to values")
-        return {str(key): _str(v, f"{where}.{key}") for key, v in value.items()}
 
     def _role(self, logical_id: str, props: Mapping[str, Any]) -> str | None:
         """``Role`` when it resolves to an ARN; a role of the template (which is not
@@ -454,50 +399,7 @@ class _Planner:
         except TemplateError as exc:
             self.notices.append(Notice(logical_id, "Role", f"IAM is not modelled ({exc})"))
             return None
-        return _str(role, _where(logical_id, "Role"))
-
-    def _event_invoke_config(self, logical_id: str, value: Any) -> EventInvokeConfig | None:
-        if value is None:
-            return None
-        where = _where(logical_id, "EventInvokeConfig")
-        if not isinstance(value, dict):
-            raise TemplateError(f"{where}: expected a mapping")
-        for prop in sorted(
-            set(value) - {"MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig"}
-        ):
-            self.notices.append(
-                Notice(logical_id, f"EventInvokeConfig.{prop}", "not supported; ignored")
-            )
-        retries = value.get("MaximumRetryAttempts")
-        age = value.get("MaximumEventAgeInSeconds")
-        destinations = value.get("DestinationConfig") or {}
-        if not isinstance(destinations, dict):
-            raise TemplateError(f"{where}.DestinationConfig: expected a mapping")
-        targets: dict[str, str | None] = {"OnSuccess": None, "OnFailure": None}
-        for key, dest in destinations.items():
-            if key not in targets:
-                raise TemplateError(
-                    f"{where}.DestinationConfig.{key}: expected OnSuccess or OnFailure"
-                )
-            if not isinstance(dest, dict) or "Destination" not in dest:
-                raise TemplateError(
-                    f"{where}.DestinationConfig.{key}: a Destination ARN is required "
-                    "(snaplambda does not create SQS queues or SNS topics for you)"
-                )
-            arn = _str(dest["Destination"], f"{where}.DestinationConfig.{key}.Destination")
-            if dest.get("Type") == "Lambda" and not arn.startswith("arn:"):
-                arn = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{arn}"
-            targets[key] = arn
-        return EventInvokeConfig(
-            maximum_retry_attempts=(
-                _int(retries, f"{where}.MaximumRetryAttempts") if retries is not None else None
-            ),
-            maximum_event_age_s=(
-                _int(age, f"{where}.MaximumEventAgeInSeconds") if age is not None else None
-            ),
-            on_success=targets["OnSuccess"],
-            on_failure=targets["OnFailure"],
-        )
+        return as_str(role, where_in(logical_id, "Role"))
 
 
 def build_plan(
