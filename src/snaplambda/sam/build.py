@@ -100,6 +100,15 @@ def lists_requirements(text: str) -> bool:
     return any(line.split("#", 1)[0].strip() for line in text.splitlines())
 
 
+def _keep(work: Path, final: Path) -> None:
+    """Make a finished install the cache's entry, in one rename."""
+    try:
+        os.rename(work, final)
+    except OSError:  # another deploy finished the same build first
+        if not final.is_dir():
+            raise
+
+
 class Builder:
     """Builds packages with one runtime resolver and one cache directory."""
 
@@ -147,24 +156,24 @@ class Builder:
             logical_id,
             f"installing {spec.requirements} with {spec.runtime} ({interpreter.path})",
         )
+        ending = "pip did not finish"
         try:
             run = self._install(interpreter, spec.requirements, work)
-            if not run.ok:
-                self.progress.end(f"pip failed (exit {run.returncode})")
-                raise BuildError(
-                    logical_id,
-                    f"pip install -r {spec.requirements} failed with exit code {run.returncode}",
-                    run.output,
-                )
-            try:
-                os.rename(work, final)
-            except OSError:  # another deploy finished the same build first
-                if not final.is_dir():
-                    raise
+            if run.ok:
+                _keep(work, final)
+                count = sum(1 for p in final.iterdir() if p.name.endswith(".dist-info"))
+                ending = f"installed {count} packages (cached as {key[:12]})"
+            else:
+                ending = f"pip failed (exit {run.returncode})"
         finally:
             shutil.rmtree(work, ignore_errors=True)
-        count = sum(1 for p in final.iterdir() if p.name.endswith(".dist-info"))
-        self.progress.end(f"installed {count} packages (cached as {key[:12]})")
+            self.progress.end(ending)
+        if not run.ok:
+            raise BuildError(
+                logical_id,
+                f"pip install -r {spec.requirements} failed with exit code {run.returncode}",
+                run.output,
+            )
         return final, f"requirements.txt: {count} packages installed with {spec.runtime}"
 
     def _install(self, interpreter: Interpreter, requirements: Path, work: Path) -> PipRun:

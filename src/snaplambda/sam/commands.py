@@ -115,8 +115,7 @@ def deploy_template(
         return _error(err, f"cannot reach {endpoint}: {exc} (is `snaplambda serve` running?)")
     print_summary(plan, result, console)
     if not result.ok:
-        failed = [o.logical_id for o in result.outcomes if not o.ok]
-        return _error(err, f"not deployed: {', '.join(failed)} (see above)")
+        return _error(err, f"not deployed: {', '.join(result.failed)} (see above)")
     return 0
 
 

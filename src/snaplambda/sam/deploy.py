@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import re
 import zipfile
 from collections.abc import Mapping
 from typing import Any
@@ -22,10 +21,15 @@ from ..packaging.zipdir import read_package
 from .model import CodeSource, DeployPlan, FunctionPlan, LayerPlan, LayerRef, Notice
 from .outputs import resolve_outputs
 from .report import DeployResult, Outcome
-
-FUNCTION = "AWS::Lambda::Function"
-ALIAS = "AWS::Lambda::Alias"
-LAYER_VERSION = "AWS::Lambda::LayerVersion"
+from .stacks import (
+    ALIAS,
+    FUNCTION,
+    LAYER_VERSION,
+    alias_logical_id,
+    entry,
+    layer_version_of,
+    remove,
+)
 
 #: Server routes that other parts of the platform may not have yet.
 _ROUTES = {
@@ -58,29 +62,6 @@ def _zip(code: CodeSource) -> bytes:
 
 def _sha256(data: bytes) -> str:
     return base64.b64encode(hashlib.sha256(data).digest()).decode()
-
-
-def layer_version_of(arn: str) -> tuple[str, int]:
-    """(layer name, version) of a layer version ARN."""
-    *_, name, version = arn.split(":")
-    return name, int(version)
-
-
-def resource(logical_id: str, kind: str, physical_id: str, retain: bool = False) -> dict[str, Any]:
-    """One entry of a stack record."""
-    entry: dict[str, Any] = {
-        "LogicalResourceId": logical_id,
-        "ResourceType": kind,
-        "PhysicalResourceId": physical_id,
-    }
-    if retain:
-        entry["DeletionPolicy"] = "Retain"
-    return entry
-
-
-def alias_logical_id(function_id: str, alias: str) -> str:
-    """The logical id SAM gives the alias ``AutoPublishAlias`` makes."""
-    return f"{function_id}Alias{re.sub(r'[^A-Za-z0-9]', '', alias)}"
 
 
 class Deployer:
@@ -121,9 +102,9 @@ class Deployer:
         return _zip(code)
 
     def _previous(self, logical_id: str, kind: str) -> str | None:
-        for entry in self.previous:
-            if entry["LogicalResourceId"] == logical_id and entry["ResourceType"] == kind:
-                return str(entry["PhysicalResourceId"])
+        for held in self.previous:
+            if held["LogicalResourceId"] == logical_id and held["ResourceType"] == kind:
+                return str(held["PhysicalResourceId"])
         return None
 
     def _held_before(self, kind: str, physical_id: str) -> bool:
@@ -182,11 +163,11 @@ class Deployer:
                 outcome.details.append(f"{exc.aws_type}: {exc.message}")
             own = self._previous(layer.logical_id, LAYER_VERSION)
             if own is not None:  # still the stack's
-                self.holds.append(resource(layer.logical_id, LAYER_VERSION, own, layer.retain))
+                self.holds.append(entry(layer.logical_id, LAYER_VERSION, own, layer.retain))
             return outcome
         arn = str(published["LayerVersionArn"])
         self.layer_arns[layer.logical_id] = self.known[layer.logical_id] = arn
-        self.holds.append(resource(layer.logical_id, LAYER_VERSION, arn, layer.retain))
+        self.holds.append(entry(layer.logical_id, LAYER_VERSION, arn, layer.retain))
         outcome.details.append(f"version {published.get('Version')} {arn}")
         return outcome
 
@@ -212,7 +193,7 @@ class Deployer:
             existing = client.get_function(fn.name)
             if existing is not None:
                 outcome.status = "updated"
-                self.holds.append(resource(fn.logical_id, FUNCTION, fn.name))
+                self.holds.append(entry(fn.logical_id, FUNCTION, fn.name))
                 if not self._held_before(FUNCTION, fn.name):
                     outcome.details.append(
                         f"adopted: {fn.name} existed outside any stack; now stack "
@@ -220,7 +201,7 @@ class Deployer:
                     )
             cfg = client.deploy(fn.name, zipped, fn.settings(arns), tags=fn.tags)
             if existing is None:
-                self.holds.append(resource(fn.logical_id, FUNCTION, fn.name))
+                self.holds.append(entry(fn.logical_id, FUNCTION, fn.name))
             applied = [layer.get("Arn") for layer in cfg.get("Layers") or []]
             if arns and applied != arns:
                 outcome.status = "pending"
@@ -272,7 +253,7 @@ class Deployer:
         else:
             client.update_alias(fn.name, alias, version)
         alias_arn = f"{function_arn}:{alias}"
-        self.holds.append(resource(alias_logical_id(fn.logical_id, alias), ALIAS, alias_arn))
+        self.holds.append(entry(alias_logical_id(fn.logical_id, alias), ALIAS, alias_arn))
         self.known[f"{fn.logical_id}.Alias"] = alias_arn
         self.known[f"{fn.logical_id}.Version"] = f"{function_arn}:{version}"
         outcome.details.append(f"version {version}, alias {alias}")
@@ -313,32 +294,15 @@ class Deployer:
         """Delete what the stack held and no longer holds: functions and aliases
         gone from the template, and replaced layer versions (unless retained)."""
         kept = {(e["ResourceType"], e["PhysicalResourceId"]) for e in self.holds}
-        functions = {e["PhysicalResourceId"] for e in self.holds if e["ResourceType"] == FUNCTION}
-        for entry in self.previous:
-            kind, physical = entry["ResourceType"], str(entry["PhysicalResourceId"])
-            if (kind, physical) in kept:
-                continue
-            outcome = Outcome(entry["LogicalResourceId"], kind, physical, "deleted")
-            try:
-                if kind == FUNCTION:
-                    if not self.client.delete_function(physical):
-                        outcome.details.append("was already gone")
-                elif kind == ALIAS:
-                    *_, name, alias = physical.split(":")
-                    if name not in functions:
-                        continue  # deleted with its function
-                    self.client.delete_alias(name, alias)
-                elif kind == LAYER_VERSION:
-                    if entry.get("DeletionPolicy") == "Retain":
-                        continue
-                    self.client.delete_layer_version(*layer_version_of(physical))
-                else:
-                    continue
-            except ClientError as exc:
-                outcome.status = "failed"
-                outcome.details.append(f"not deleted: {exc.aws_type}: {exc.message}")
-                self.holds.append(entry)
-            self.result.outcomes.append(outcome)
+        gone = [
+            e for e in self.previous if (e["ResourceType"], e["PhysicalResourceId"]) not in kept
+        ]
+        going = {str(e["PhysicalResourceId"]) for e in gone if e["ResourceType"] == FUNCTION}
+        for resource in gone:
+            outcome = remove(self.client, resource, going)
+            self.result.removed.append(outcome)
+            if not outcome.ok:  # still the stack's: the next deploy retries
+                self.holds.append(resource)
 
     def _record(self) -> None:
         outputs = [
@@ -351,15 +315,7 @@ class Deployer:
                 self.plan.stack_name, {"Resources": self.holds, "Outputs": outputs}
             )
         except ClientError as exc:
-            self.result.outcomes.append(
-                Outcome(
-                    self.plan.stack_name,
-                    "snaplambda stack record",
-                    self.plan.stack_name,
-                    "failed",
-                    [f"{exc.aws_type}: {exc.message}"],
-                )
-            )
+            self.result.record_error = f"{exc.aws_type}: {exc.message}"
 
 
 def deploy_plan(

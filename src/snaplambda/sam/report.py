@@ -31,16 +31,25 @@ class Outcome:
 
 @dataclass
 class DeployResult:
-    """Every resource's outcome, in order, and what the server turned out not to
-    support (``notices``)."""
+    """Every template resource's outcome, in order; what the stack no longer holds
+    (``removed``); what the server turned out not to support (``notices``); the
+    outputs; and why the stack's record could not be written, if it could not."""
 
     outcomes: list[Outcome] = field(default_factory=list)
+    removed: list[Outcome] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     outputs: list[Output] = field(default_factory=list)
+    record_error: str | None = None
+
+    @property
+    def failed(self) -> list[str]:
+        """The logical ids of what failed (the stack's name for its record)."""
+        names = [o.logical_id for o in (*self.outcomes, *self.removed) if not o.ok]
+        return names if self.record_error is None else [*names, "stack record"]
 
     @property
     def ok(self) -> bool:
-        return all(o.ok for o in self.outcomes)
+        return not self.failed
 
 
 _STYLE = {
@@ -76,6 +85,9 @@ def print_summary(plan: DeployPlan, result: DeployResult, console: Console) -> N
     applied, then the outputs."""
     _line(console, f"[bold]stack {escape(plan.stack_name)}[/bold] ({escape(str(plan.template))})")
     print_outcomes(result.outcomes, console)
+    print_outcomes(result.removed, console)
+    if result.record_error is not None:
+        _line(console, f"  [red]failed[/red]    stack record: {escape(result.record_error)}")
     for s in plan.skipped:
         _line(
             console,
@@ -89,11 +101,10 @@ def print_summary(plan: DeployPlan, result: DeployResult, console: Console) -> N
             f"  [yellow]not applied[/yellow] {escape(n.logical_id)} {escape(n.property)}: "
             f"{escape(n.message)}",
         )
-    template_resources = [o for o in result.outcomes if o.status != "deleted"]
-    done = sum(1 for o in template_resources if o.ok)
+    done = sum(1 for o in result.outcomes if o.ok)
     _line(
         console,
-        f"{done} of {len(template_resources)} resources deployed, {len(plan.skipped)} skipped, "
+        f"{done} of {len(result.outcomes)} resources deployed, {len(plan.skipped)} skipped, "
         f"{len(notices)} properties not applied",
     )
     if result.outputs:
