@@ -60,10 +60,11 @@ def suffix(stack: str, logical_id: str) -> str:
 def physical_name(stack: str, logical_id: str, limit: int = FUNCTION_NAME_MAX) -> str:
     """``<stack>-<logical_id>-<suffix>``, at most ``limit`` characters.
 
-    When too long, the stack name and the logical id are both cut, each keeping at
-    least half of the room left by the suffix and hyphens (or all of itself if it is
-    shorter), as CloudFormation shortens generated names."""
-    tail = suffix(stack, logical_id)  # of the whole names: cut names stay distinct
+    When too long, both parts are cut (CloudFormation cuts both too; its exact rule
+    is not published): each keeps at least half of the room the suffix and hyphens
+    leave, or all of itself if it is shorter, and the other part takes the rest.
+    The suffix is taken from the whole names, so names cut alike stay apart."""
+    tail = suffix(stack, logical_id)
     room = limit - SUFFIX_LEN - 2
     if len(stack) + len(logical_id) > room:
         keep_id = max(room - len(stack), min(len(logical_id), room // 2))
