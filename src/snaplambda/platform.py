@@ -34,6 +34,7 @@ from .control.layers import LayerRepository, LayerService
 from .control.models import LATEST, FunctionConfig
 from .control.payload import check_payload, too_large
 from .control.quotas import UNZIPPED_MAX_BYTES, ZIP_MAX_BYTES
+from .control.stacks import SqliteStackStore, StackService
 from .control.store import SqliteStore
 from .control.tags import TagService
 from .control.versions import VersionService
@@ -105,6 +106,7 @@ class Platform:
         self.versions = VersionService(self.store, self.functions)
         self.aliases = AliasService(self.store, self.versions)
         self.tags = TagService(self.store, self.functions)
+        self.stacks = StackService(SqliteStackStore(config.db_path))
         self._random = random.Random()
         self.logs = LogStore(config.logs_db_path, int(config.log_max_mb * 1024 * 1024))
         self.metrics = MetricsStore(config.state_dir / "metrics.db", self.logs.append)
@@ -271,6 +273,8 @@ class Platform:
             self.store.close()
         with contextlib.suppress(Exception):
             self.layers.close()
+        with contextlib.suppress(Exception):
+            self.stacks.close()
 
     def not_enforced(self) -> dict[str, list[str]]:
         """Function name -> the fields its $LATEST or any published version sets that

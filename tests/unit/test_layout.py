@@ -55,7 +55,12 @@ ALLOWED: dict[str, set[str]] = {
         "asyncinvoke",
     },
     "client": set(),
-    "sam": {"client", "config", "packaging"},
+    "sam": {
+        "client",
+        "config",
+        "packaging",
+        "execution",
+    },  # runtimes: pip with the function's interpreter
     "cli": {
         "__init__",
         "errors",

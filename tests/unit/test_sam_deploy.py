@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 
 from snaplambda.client.api import ClientError
-from snaplambda.sam.deploy import deploy_plan, print_summary
+from snaplambda.sam.deploy import deploy_plan
 from snaplambda.sam.model import (
     CodeSource,
     DeployPlan,
@@ -18,6 +18,7 @@ from snaplambda.sam.model import (
     LayerPlan,
     LayerRef,
 )
+from snaplambda.sam.report import print_summary
 
 
 class NoLayersServer:
@@ -30,13 +31,20 @@ class NoLayersServer:
         raise ClientError(404, "UnknownOperationException", "not an operation")
 
     latest_layer_version = publish_layer_version = put_event_invoke_config = _unknown
+    list_tags = _unknown
 
     def get_function(self, name: str) -> None:
         return None
 
-    def deploy(self, name: str, zipped: bytes, settings: dict[str, Any]) -> dict[str, Any]:
+    def deploy(
+        self, name: str, zipped: bytes, settings: dict[str, Any], tags: dict[str, str]
+    ) -> dict[str, Any]:
         self.deployed.append(name)
-        return {"FunctionName": name, "Runtime": settings["Runtime"]}
+        return {"FunctionName": name, "FunctionArn": f"arn:{name}", "Runtime": settings["Runtime"]}
+
+    def put_stack(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        self.stack = body
+        return body
 
 
 def test_missing_routes_are_reported_as_pending(tmp_path: Path) -> None:
@@ -66,6 +74,8 @@ def test_missing_routes_are_reported_as_pending(tmp_path: Path) -> None:
     assert uses.status == "failed" and "its layer Lib was not published" in uses.details[0]
     assert async_.status == "pending" and "PutFunctionEventInvokeConfig" in async_.details[-1]
     assert client.deployed == ["async"] and not result.ok
+    # The stack holds what was made: the function, not the layer that was not.
+    assert [r["PhysicalResourceId"] for r in client.stack["Resources"]] == ["async"]
     console = Console(record=True, width=200)
     print_summary(plan, result, console)
     assert "0 of 3 resources deployed" in console.export_text()

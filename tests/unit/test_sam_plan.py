@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from snaplambda.sam.model import EventInvokeConfig, LayerRef
+from snaplambda.sam.naming import physical_name
 from snaplambda.sam.plan import build_plan
 from snaplambda.sam.template import (
     TemplateError,
@@ -98,8 +99,9 @@ def test_globals_merge_and_intrinsics(project: Path) -> None:
         ("python3.12",),
     )
     fn, other = plan.functions
+    # No FunctionName: CloudFormation's <stack>-<LogicalId>-<SUFFIX>.
     assert (fn.name, fn.handler, fn.runtime, fn.memory_size, fn.timeout) == (
-        "Fn",
+        physical_name("st", "Fn"),
         "app.handler",
         "python3.12",
         512,
@@ -134,7 +136,11 @@ def test_globals_merge_and_intrinsics(project: Path) -> None:
     assert ("Fn", "ProvisionedConcurrencyConfig") not in notices
     assert (fn.provisioned_concurrency, other.provisioned_concurrency) == (2, None)
     assert (fn.snap_start, other.snap_start) == ("None", "None")
-    assert ("Fn", "Tracing") in notices
+    # Tracing is applied as TracingConfig, and every function carries SAM's tag.
+    assert ("Fn", "Tracing") not in notices
+    assert fn.settings([])["TracingConfig"] == {"Mode": "Active"}
+    assert other.settings([])["TracingConfig"] == {"Mode": "PassThrough"}
+    assert fn.tags == other.tags == {"lambda:createdBy": "SAM"}
 
 
 def test_snapstart_and_provisioned_concurrency_are_applied(project: Path) -> None:
@@ -182,7 +188,8 @@ def test_parameter_overrides_and_defaults(project: Path) -> None:
     plan = plan_of(project, BASIC, parameters=parse_overrides(["Stage=prod Size=1024"]))
     assert plan.functions[0].environment["STAGE"] == "prod"
     assert plan.functions[0].memory_size == 1024
-    assert plan.stack_name == project.name
+    # The directory's name, made a valid stack name.
+    assert plan.stack_name == project.name.replace("_", "-")
     assert parse_overrides(["ParameterKey=A,ParameterValue=x=y", "B=2"]) == {"A": "x=y", "B": "2"}
     with pytest.raises(TemplateError, match="must be KEY=VALUE"):
         parse_overrides(["oops"])
@@ -298,3 +305,151 @@ def test_find_template(tmp_path: Path) -> None:
     (tmp_path / "template.yaml").write_text("Resources: {}\n")
     assert find_template(tmp_path) == tmp_path / "template.yaml"
     assert find_template(tmp_path / "code.zip") is None
+
+
+MAPPED = """
+Globals:
+  Function:
+    Tags: {team: core}
+    LoggingConfig: {LogFormat: JSON}
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: fn/
+      Handler: app.handler
+      Runtime: python3.12
+      Tracing: Disabled
+      Tags: {stage: dev}
+      LoggingConfig: {ApplicationLogLevel: DEBUG, LogGroup: /custom/group}
+      Role: arn:aws:iam::123456789012:role/own
+      AutoPublishAlias: live
+      VersionDescription: from the template
+  Plain:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: fn/
+      Handler: app.handler
+      Runtime: python3.12
+      Role: !GetAtt PlainRole.Arn
+  PlainRole:
+    Type: AWS::IAM::Role
+"""
+
+
+def test_properties_map_to_the_lambda_api(project: Path) -> None:
+    plan = plan_of(project, MAPPED, stack_name="st")
+    fn, plain = plan.functions
+    settings = fn.settings([])
+    assert settings["TracingConfig"] == {"Mode": "PassThrough"}  # Disabled: Lambda's default
+    assert settings["LoggingConfig"] == {
+        "LogFormat": "JSON",
+        "ApplicationLogLevel": "DEBUG",
+        "SystemLogLevel": "INFO",
+        "LogGroup": "/custom/group",
+    }
+    assert settings["Role"] == "arn:aws:iam::123456789012:role/own"
+    assert fn.tags == {"team": "core", "stage": "dev", "lambda:createdBy": "SAM"}
+    assert fn.version_description == "from the template"
+    # A role of the template is not deployed: the platform's role stays, and it is said.
+    assert "Role" not in plain.settings([])
+    # What the template does not set is Lambda's default, so a redeploy resets it.
+    assert plain.settings([])["LoggingConfig"] == {
+        "LogFormat": "JSON",
+        "ApplicationLogLevel": "INFO",
+        "SystemLogLevel": "INFO",
+        "LogGroup": f"/aws/lambda/{plain.name}",
+    }
+    [basic] = plan_of(project, FN.replace("{extra}", "")).functions
+    assert basic.settings([])["LoggingConfig"] == {
+        "LogFormat": "Text",
+        "LogGroup": f"/aws/lambda/{basic.name}",
+    }
+    notices = {(n.logical_id, n.property): n.message for n in plan.notices}
+    assert "PlainRole" in notices[("Plain", "Role")]
+    assert ("Fn", "Tags") not in notices and ("Fn", "LoggingConfig") not in notices
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("      Tracing: Sometimes", "property Tracing: 'Sometimes' must be Active, PassThrough"),
+        ("      LoggingConfig: {Format: JSON}", "Format is not a LoggingConfig member"),
+        ("      Tags: [a, b]", "property Tags: expected a mapping"),
+    ],
+)
+def test_mapped_property_errors(project: Path, extra: str, message: str) -> None:
+    with pytest.raises(TemplateError, match=message):
+        plan_of(project, FN.replace("{extra}", extra))
+
+
+def test_requirements_make_a_build(project: Path) -> None:
+    (project / "fn" / "requirements.txt").write_text("aws-lambda-powertools\n")
+    (project / "layer" / "requirements.txt").write_text("six\n")
+    (project / "built").mkdir()
+    (project / "built" / "requirements.txt").write_text("six\n")
+    plan = plan_of(
+        project,
+        """
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: fn/, Handler: app.handler, Runtime: python3.12}
+  Zipped:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: code.zip, Handler: app.handler, Runtime: python3.12}
+  Raw:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: layer/}
+  Built:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: built/, RetentionPolicy: Retain}
+    Metadata: {BuildMethod: python3.13}
+""",
+    )
+    fn, zipped = plan.functions
+    assert fn.build is not None and zipped.build is None
+    assert (fn.build.source, fn.build.runtime, fn.build.prefix) == (
+        project / "fn",
+        "python3.12",
+        "",
+    )
+    raw, built = plan.layers
+    # SAM builds a layer only with a BuildMethod, into python/.
+    assert raw.build is None and not raw.retain
+    assert built.build is not None and built.retain
+    assert (built.build.runtime, built.build.prefix) == ("python3.13", "python")
+    assert built.build.requirements == project / "built" / "requirements.txt"
+    notices = {(n.logical_id, n.property): n.message for n in plan.notices}
+    assert "no Metadata BuildMethod" in notices[("Raw", "requirements.txt")]
+
+
+@pytest.mark.parametrize(
+    ("metadata", "message"),
+    [
+        (
+            "{BuildMethod: makefile}",
+            "Resource Lib, Metadata BuildMethod: makefile is not supported",
+        ),
+        ("{BuildMethod: nodejs20.x}", "'nodejs20.x' is not supported by snaplambda"),
+    ],
+)
+def test_build_methods_that_are_refused(project: Path, metadata: str, message: str) -> None:
+    text = (
+        "Resources:\n  Lib:\n    Type: AWS::Serverless::LayerVersion\n"
+        f"    Properties: {{ContentUri: layer/}}\n    Metadata: {metadata}\n"
+    )
+    with pytest.raises(TemplateError, match=message):
+        plan_of(project, text)
+
+
+def test_outputs_are_kept_for_after_the_deploy(project: Path) -> None:
+    plan = plan_of(
+        project,
+        FN.replace("{extra}", "")
+        + "Outputs:\n  Arn: {Value: !GetAtt Fn.Arn, Description: the function}\n",
+        stack_name="st",
+    )
+    [output] = plan.outputs
+    assert (output.key, output.value) == ("Arn", {"Fn::GetAtt": ["Fn", "Arn"]})
+    assert not plan.notices

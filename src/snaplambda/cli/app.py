@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import deploy, dlq, invoke, logs, metrics, serve, snapstart, stats, traces
+from . import deploy, dlq, invoke, logs, metrics, serve, snapstart, stack, stats, traces
 from .common import console
 
 app = typer.Typer(
@@ -14,6 +14,7 @@ app = typer.Typer(
 )
 app.command()(serve.serve)
 app.command()(deploy.deploy)
+app.command()(stack.delete)
 app.command()(invoke.invoke)
 app.command()(logs.logs)
 app.command()(serve.demo)

@@ -38,7 +38,10 @@ def deploy(
     ] = None,
     stack_name: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option(help="SAM template's AWS::StackName (default: its directory's name)."),
+        typer.Option(
+            help="SAM template's stack (default: samconfig.toml's stack_name, else the "
+            "template directory's name)."
+        ),
     ] = None,
     endpoint: EndpointOpt = None,
 ) -> None:
@@ -48,7 +51,7 @@ def deploy(
 
     template = find_template(path)
     if template is not None:
-        from ..sam.deploy import deploy_template
+        from ..sam.commands import deploy_template
 
         status = deploy_template(
             template, parameter_overrides or [], stack_name, endpoint_url(endpoint), console, err

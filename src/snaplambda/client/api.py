@@ -61,11 +61,19 @@ class Client:
             return None
         return self._check(response).json()  # type: ignore[no-any-return]
 
-    def deploy(self, name: str, zipped: bytes, settings: dict[str, Any]) -> dict[str, Any]:
-        """Create the function, or update its code and configuration."""
+    def deploy(
+        self,
+        name: str,
+        zipped: bytes,
+        settings: dict[str, Any],
+        tags: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Create the function (with ``tags``), or update its code and configuration."""
         encoded = base64.b64encode(zipped).decode()
         if self.get_function(name) is None:
             body = {"FunctionName": name, "Code": {"ZipFile": encoded}, **settings}
+            if tags:
+                body["Tags"] = tags
             return self._check(self._http.post("/2015-03-31/functions", json=body)).json()  # type: ignore[no-any-return]
         self.update_code(name, zipped)
         return self._check(  # type: ignore[no-any-return]
@@ -175,6 +183,71 @@ class Client:
                 params={"Qualifier": qualifier},
             )
         ).json()
+
+    # -- used by SAM stacks (deploy and delete) ----------------------------------
+
+    def _found(self, response: httpx.Response) -> httpx.Response | None:
+        """``response``, or None when it says the resource does not exist (a missing
+        route is an error, not an absent resource)."""
+        if (
+            response.status_code == 404
+            and response.headers.get("x-amzn-errortype") == "ResourceNotFoundException"
+        ):
+            return None
+        return self._check(response)
+
+    def delete_function(self, name: str) -> bool:
+        """DeleteFunction; False when there was no such function."""
+        return self._found(self._http.delete(f"/2015-03-31/functions/{name}")) is not None
+
+    def delete_alias(self, name: str, alias: str) -> bool:
+        """DeleteAlias; False when there was no such function or alias."""
+        response = self._http.delete(f"/2015-03-31/functions/{name}/aliases/{alias}")
+        return self._found(response) is not None
+
+    def get_layer_version(self, layer_name: str, version: int) -> dict[str, Any] | None:
+        """GetLayerVersion, or None if that version does not exist (any more)."""
+        response = self._http.get(f"/2018-10-31/layers/{layer_name}/versions/{version}")
+        found = self._found(response)
+        return None if found is None else found.json()
+
+    def delete_layer_version(self, layer_name: str, version: int) -> None:
+        """DeleteLayerVersion (deleting one that is gone succeeds, as on AWS)."""
+        self._check(self._http.delete(f"/2018-10-31/layers/{layer_name}/versions/{version}"))
+
+    def list_tags(self, arn: str) -> dict[str, str]:
+        """ListTags of a function ARN."""
+        response = self._check(self._http.get(f"/2017-03-31/tags/{arn}"))
+        return response.json().get("Tags") or {}
+
+    def tag_resource(self, arn: str, tags: dict[str, str]) -> None:
+        """TagResource: add or change ``tags``."""
+        self._check(self._http.post(f"/2017-03-31/tags/{arn}", json={"Tags": tags}))
+
+    def untag_resource(self, arn: str, keys: list[str]) -> None:
+        """UntagResource: remove the tags ``keys``."""
+        self._check(self._http.delete(f"/2017-03-31/tags/{arn}", params={"tagKeys": keys}))
+
+    def get_stack(self, name: str) -> dict[str, Any] | None:
+        """snaplambda's record of stack ``name`` (beyond AWS), or None."""
+        found = self._found(self._http.get(f"/2026-snaplambda/stacks/{name}"))
+        return None if found is None else found.json()
+
+    def stacks_holding(self, physical_id: str) -> list[dict[str, Any]]:
+        """The stack records holding ``physical_id`` (at most one)."""
+        response = self._http.get(
+            "/2026-snaplambda/stacks", params={"PhysicalResourceId": physical_id}
+        )
+        return self._check(response).json()["Stacks"]  # type: ignore[no-any-return]
+
+    def put_stack(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Replace stack ``name``'s record with ``Resources`` and ``Outputs``."""
+        response = self._http.put(f"/2026-snaplambda/stacks/{name}", json=body)
+        return self._check(response).json()  # type: ignore[no-any-return]
+
+    def delete_stack(self, name: str) -> None:
+        """Forget stack ``name``'s record."""
+        self._check(self._http.delete(f"/2026-snaplambda/stacks/{name}"))
 
     def invoke(
         self, name: str, payload: bytes, qualifier: str | None = None, tail: bool = True

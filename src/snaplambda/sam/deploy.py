@@ -1,6 +1,11 @@
-"""Applying a :class:`~.model.DeployPlan` through the HTTP API, and printing what
-happened: layers first, then each function (code and configuration, version and
-alias, reserved concurrency, event invoke config)."""
+"""Applying a :class:`~.model.DeployPlan` as a stack through the HTTP API.
+
+Layers first, then each function (code and configuration, tags, version and alias,
+reserved and provisioned concurrency, event invoke config); then what the stack's
+previous deploy had and the template no longer has is deleted, and the stack's
+record is replaced with what it holds now.  Every resource is attempted; failures
+are recorded in its outcome rather than raised.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +13,23 @@ import base64
 import hashlib
 import io
 import zipfile
-from dataclasses import dataclass, field
-from pathlib import Path
-
-import httpx
-from rich.console import Console
-from rich.markup import escape
+from collections.abc import Mapping
+from typing import Any
 
 from ..client.api import Client, ClientError
-from ..config import from_environ
 from ..packaging.zipdir import read_package
-from .model import CodeSource, DeployPlan, FunctionPlan, LayerPlan, LayerRef
-from .plan import build_plan
-from .template import TemplateError, load_template, parse_overrides
+from .model import CodeSource, DeployPlan, FunctionPlan, LayerPlan, LayerRef, Notice
+from .outputs import resolve_outputs
+from .report import DeployResult, Outcome
+from .stacks import (
+    ALIAS,
+    FUNCTION,
+    LAYER_VERSION,
+    alias_logical_id,
+    entry,
+    layer_version_of,
+    remove,
+)
 
 #: Server routes that other parts of the platform may not have yet.
 _ROUTES = {
@@ -30,32 +39,6 @@ _ROUTES = {
     ),
     "layers-on-function": "function Layers (CreateFunction / UpdateFunctionConfiguration)",
 }
-
-
-@dataclass
-class Outcome:
-    """What deploying one resource did."""
-
-    logical_id: str
-    type: str
-    name: str
-    status: str  # created | updated | unchanged | failed | pending
-    details: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.status not in ("failed", "pending")
-
-
-@dataclass
-class DeployResult:
-    """Every resource's outcome, in deployment order."""
-
-    outcomes: list[Outcome] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return all(o.ok for o in self.outcomes)
 
 
 def _pending(route: str) -> str:
@@ -82,12 +65,23 @@ def _sha256(data: bytes) -> str:
 
 
 class Deployer:
-    """Applies one plan with one client."""
+    """Applies one plan with one client, given the built packages (by logical id;
+    anything missing is zipped as it stands) and the stack's previous record."""
 
-    def __init__(self, plan: DeployPlan, client: Client) -> None:
+    def __init__(
+        self,
+        plan: DeployPlan,
+        client: Client,
+        artifacts: Mapping[str, tuple[bytes, str]] | None = None,
+        previous: Mapping[str, Any] | None = None,
+    ) -> None:
         self.plan = plan
         self.client = client
+        self.artifacts = artifacts or {}
+        self.previous: list[dict[str, Any]] = list((previous or {}).get("Resources") or [])
         self.layer_arns: dict[str, str] = {}
+        self.known: dict[str, str] = {}  # for Outputs: Layer, Fn.Alias, Fn.Version
+        self.holds: list[dict[str, Any]] = []  # the stack's resources after this deploy
         self.result = DeployResult()
 
     def run(self) -> DeployResult:
@@ -95,24 +89,70 @@ class Deployer:
             self.result.outcomes.append(self._layer(layer))
         for function in self.plan.functions:
             self.result.outcomes.append(self._function(function))
+        self._prune()
+        self.result.outputs = resolve_outputs(self.plan, self.known)
+        self._record()
         return self.result
+
+    def _package(self, logical_id: str, code: CodeSource, outcome: Outcome) -> bytes:
+        if logical_id in self.artifacts:
+            zipped, note = self.artifacts[logical_id]
+            outcome.details.append(note)
+            return zipped
+        return _zip(code)
+
+    def _previous(self, logical_id: str, kind: str) -> str | None:
+        for held in self.previous:
+            if held["LogicalResourceId"] == logical_id and held["ResourceType"] == kind:
+                return str(held["PhysicalResourceId"])
+        return None
+
+    def _held_before(self, kind: str, physical_id: str) -> bool:
+        return any(
+            e["ResourceType"] == kind and e["PhysicalResourceId"] == physical_id
+            for e in self.previous
+        )
+
+    # -- layers ------------------------------------------------------------------
+
+    def _same_layer(self, found: Mapping[str, Any] | None, layer: LayerPlan, sha: str) -> bool:
+        return (
+            found is not None
+            and found.get("Content", {}).get("CodeSha256") == sha
+            and found.get("Description", "") == layer.description
+            and sorted(found.get("CompatibleRuntimes") or []) == sorted(layer.compatible_runtimes)
+            and sorted(found.get("CompatibleArchitectures") or [])
+            == sorted(layer.compatible_architectures)
+            and (found.get("LicenseInfo") or None) == layer.license_info
+        )
+
+    def _unchanged_layer(self, layer: LayerPlan, sha: str) -> dict[str, Any] | None:
+        """The version this deploy can keep: the stack's own current one if its
+        content and settings are the same; on a stack's first deploy, the layer's
+        newest version if it is the same and no stack holds it."""
+        own = self._previous(layer.logical_id, LAYER_VERSION)
+        if own is not None:
+            name, version = layer_version_of(own)
+            found = self.client.get_layer_version(name, version) if name == layer.name else None
+            return found if self._same_layer(found, layer, sha) else None
+        latest = self.client.latest_layer_version(layer.name)
+        if (
+            latest is not None
+            and self._same_layer(latest, layer, sha)
+            and not self.client.stacks_holding(str(latest["LayerVersionArn"]))
+        ):
+            return latest
+        return None
 
     def _layer(self, layer: LayerPlan) -> Outcome:
         outcome = Outcome(layer.logical_id, "AWS::Serverless::LayerVersion", layer.name, "created")
-        zipped = _zip(layer.code)
-        body = layer.body(base64.b64encode(zipped).decode())
+        zipped = self._package(layer.logical_id, layer.code, outcome)
         try:
-            latest = self.client.latest_layer_version(layer.name)
-            if (
-                latest is not None
-                and latest.get("Content", {}).get("CodeSha256") == _sha256(zipped)
-                and latest.get("Description", "") == layer.description
-                and sorted(latest.get("CompatibleRuntimes") or [])
-                == sorted(layer.compatible_runtimes)
-            ):
-                published = latest
+            published = self._unchanged_layer(layer, _sha256(zipped))
+            if published is not None:
                 outcome.status = "unchanged"
             else:
+                body = layer.body(base64.b64encode(zipped).decode())
                 published = self.client.publish_layer_version(layer.name, body)
         except ClientError as exc:
             if _not_implemented(exc):
@@ -121,11 +161,17 @@ class Deployer:
             else:
                 outcome.status = "failed"
                 outcome.details.append(f"{exc.aws_type}: {exc.message}")
+            own = self._previous(layer.logical_id, LAYER_VERSION)
+            if own is not None:  # still the stack's
+                self.holds.append(entry(layer.logical_id, LAYER_VERSION, own, layer.retain))
             return outcome
         arn = str(published["LayerVersionArn"])
-        self.layer_arns[layer.logical_id] = arn
+        self.layer_arns[layer.logical_id] = self.known[layer.logical_id] = arn
+        self.holds.append(entry(layer.logical_id, LAYER_VERSION, arn, layer.retain))
         outcome.details.append(f"version {published.get('Version')} {arn}")
         return outcome
+
+    # -- functions ---------------------------------------------------------------
 
     def _function(self, fn: FunctionPlan) -> Outcome:
         outcome = Outcome(fn.logical_id, "AWS::Serverless::Function", fn.name, "created")
@@ -143,10 +189,19 @@ class Deployer:
                 arns.append(spec)
         client = self.client
         try:
+            zipped = self._package(fn.logical_id, fn.code, outcome)
             existing = client.get_function(fn.name)
             if existing is not None:
                 outcome.status = "updated"
-            cfg = client.deploy(fn.name, _zip(fn.code), fn.settings(arns))
+                self.holds.append(entry(fn.logical_id, FUNCTION, fn.name))
+                if not self._held_before(FUNCTION, fn.name):
+                    outcome.details.append(
+                        f"adopted: {fn.name} existed outside any stack; now stack "
+                        f"{self.plan.stack_name} owns it"
+                    )
+            cfg = client.deploy(fn.name, zipped, fn.settings(arns), tags=fn.tags)
+            if existing is None:
+                self.holds.append(entry(fn.logical_id, FUNCTION, fn.name))
             applied = [layer.get("Arn") for layer in cfg.get("Layers") or []]
             if arns and applied != arns:
                 outcome.status = "pending"
@@ -155,22 +210,12 @@ class Deployer:
                 f"{cfg.get('Runtime')}, {cfg.get('MemorySize')} MB, {cfg.get('Timeout')} s, "
                 f"CodeSha256 {cfg.get('CodeSha256')}"
             )
+            function_arn = str(cfg["FunctionArn"])
+            self._tags(fn, function_arn, outcome)
             qualifier = "$LATEST"
             if fn.auto_publish_alias:
                 qualifier = fn.auto_publish_alias
-                version = str(client.publish_version(fn.name)["Version"])
-                if client.get_alias(fn.name, fn.auto_publish_alias) is None:
-                    client.create_alias(fn.name, fn.auto_publish_alias, version)
-                else:
-                    client.update_alias(fn.name, fn.auto_publish_alias, version)
-                outcome.details.append(f"version {version}, alias {fn.auto_publish_alias}")
-                if fn.provisioned_concurrency is not None:
-                    client.put_provisioned_concurrency(
-                        fn.name, fn.auto_publish_alias, fn.provisioned_concurrency
-                    )
-                    outcome.details.append(f"provisioned concurrency {fn.provisioned_concurrency}")
-                elif client.delete_provisioned_concurrency(fn.name, fn.auto_publish_alias):
-                    outcome.details.append("provisioned concurrency removed")
+                self._alias(fn, function_arn, outcome)
             if fn.snap_start == "PublishedVersions":
                 outcome.details.append("SnapStart on published versions")
             if fn.reserved_concurrency is not None:
@@ -196,103 +241,89 @@ class Deployer:
                 )
         return outcome
 
+    def _alias(self, fn: FunctionPlan, function_arn: str, outcome: Outcome) -> None:
+        """``AutoPublishAlias``: publish $LATEST (a no-op when unchanged), point the
+        alias at it, then its provisioned concurrency."""
+        client = self.client
+        alias = fn.auto_publish_alias
+        assert alias is not None
+        version = str(client.publish_version(fn.name, fn.version_description)["Version"])
+        if client.get_alias(fn.name, alias) is None:
+            client.create_alias(fn.name, alias, version)
+        else:
+            client.update_alias(fn.name, alias, version)
+        alias_arn = f"{function_arn}:{alias}"
+        self.holds.append(entry(alias_logical_id(fn.logical_id, alias), ALIAS, alias_arn))
+        self.known[f"{fn.logical_id}.Alias"] = alias_arn
+        self.known[f"{fn.logical_id}.Version"] = f"{function_arn}:{version}"
+        outcome.details.append(f"version {version}, alias {alias}")
+        if fn.provisioned_concurrency is not None:
+            client.put_provisioned_concurrency(fn.name, alias, fn.provisioned_concurrency)
+            outcome.details.append(f"provisioned concurrency {fn.provisioned_concurrency}")
+        elif client.delete_provisioned_concurrency(fn.name, alias):
+            outcome.details.append("provisioned concurrency removed")
 
-_STYLE = {
-    "created": "green",
-    "updated": "green",
-    "unchanged": "dim",
-    "failed": "red",
-    "pending": "yellow",
-}
+    def _tags(self, fn: FunctionPlan, function_arn: str, outcome: Outcome) -> None:
+        """Make the function's tags the template's: CreateFunction sent them; an
+        update adds, changes and removes them with TagResource / UntagResource."""
+        try:
+            current = self.client.list_tags(function_arn)
+        except ClientError as exc:
+            if not _not_implemented(exc):
+                raise
+            self.result.notices.append(
+                Notice(
+                    fn.logical_id,
+                    "Tags",
+                    "not kept: this server has no ListTags / TagResource "
+                    "(GET /2017-03-31/tags/{ARN}) yet; they were sent with CreateFunction",
+                )
+            )
+            return
+        changed = {k: v for k, v in fn.tags.items() if current.get(k) != v}
+        stale = sorted(k for k in current if k not in fn.tags and not k.startswith("aws:"))
+        if changed:
+            self.client.tag_resource(function_arn, changed)
+        if stale:
+            self.client.untag_resource(function_arn, stale)
+        outcome.details.append("tags " + ", ".join(f"{k}={v}" for k, v in sorted(fn.tags.items())))
+
+    # -- the stack ---------------------------------------------------------------
+
+    def _prune(self) -> None:
+        """Delete what the stack held and no longer holds: functions and aliases
+        gone from the template, and replaced layer versions (unless retained)."""
+        kept = {(e["ResourceType"], e["PhysicalResourceId"]) for e in self.holds}
+        gone = [
+            e for e in self.previous if (e["ResourceType"], e["PhysicalResourceId"]) not in kept
+        ]
+        going = {str(e["PhysicalResourceId"]) for e in gone if e["ResourceType"] == FUNCTION}
+        for resource in gone:
+            outcome = remove(self.client, resource, going)
+            self.result.removed.append(outcome)
+            if not outcome.ok:  # still the stack's: the next deploy retries
+                self.holds.append(resource)
+
+    def _record(self) -> None:
+        outputs = [
+            {"OutputKey": o.key, "OutputValue": o.value, "Description": o.description}
+            for o in self.result.outputs
+            if o.value is not None
+        ]
+        try:
+            self.client.put_stack(
+                self.plan.stack_name, {"Resources": self.holds, "Outputs": outputs}
+            )
+        except ClientError as exc:
+            self.result.record_error = f"{exc.aws_type}: {exc.message}"
 
 
-def print_summary(plan: DeployPlan, result: DeployResult, console: Console) -> None:
-    """One line per deployed resource (its details indented below), then what was
-    skipped and what was read but not applied."""
-    console.print(
-        f"[bold]stack {escape(plan.stack_name)}[/bold] ({escape(str(plan.template))})",
-        highlight=False,
-        soft_wrap=True,
-    )
-    for o in result.outcomes:
-        style = _STYLE.get(o.status, "")
-        console.print(
-            f"  [{style}]{o.status:<9}[/{style}] [bold]{escape(o.logical_id)}[/bold] "
-            f"({o.type}) {escape(o.name)}",
-            highlight=False,
-            soft_wrap=True,
-        )
-        for detail in o.details:
-            console.print(f"              {escape(detail)}", highlight=False, soft_wrap=True)
-    for s in plan.skipped:
-        console.print(
-            f"  [yellow]skipped[/yellow]   {escape(s.logical_id)} ({escape(s.type)}): "
-            f"{escape(s.reason)}",
-            highlight=False,
-            soft_wrap=True,
-        )
-    for n in plan.notices:
-        console.print(
-            f"  [yellow]not applied[/yellow] {escape(n.logical_id)} {escape(n.property)}: "
-            f"{escape(n.message)}",
-            highlight=False,
-            soft_wrap=True,
-        )
-    done = sum(1 for o in result.outcomes if o.ok)
-    console.print(
-        f"{done} of {len(result.outcomes)} resources deployed, {len(plan.skipped)} skipped, "
-        f"{len(plan.notices)} properties not applied",
-        highlight=False,
-    )
-
-
-def deploy_plan(plan: DeployPlan, client: Client) -> DeployResult:
-    """Apply ``plan`` with ``client``; every resource is attempted, failures are
-    recorded in its outcome rather than raised."""
-    return Deployer(plan, client).run()
-
-
-def deploy_template(
-    template_path: Path,
-    overrides: list[str],
-    stack_name: str | None,
-    endpoint: str,
-    console: Console,
-    err: Console,
-) -> int:
-    """``snaplambda deploy template.yaml``: load, plan, apply, print.  Returns the
-    exit status (0 when every resource was deployed)."""
-    try:
-        template = load_template(template_path)
-        plan = build_plan(
-            template,
-            template_path,
-            parse_overrides(overrides),
-            stack_name,
-            region=from_environ().region,
-            account_id=from_environ().account_id,
-        )
-    except TemplateError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        return 1
-    try:
-        with Client(endpoint) as client:
-            result = deploy_plan(plan, client)
-    except (OSError, httpx.TransportError) as exc:
-        err.print(
-            f"[red]error:[/red] cannot reach {endpoint}: {escape(str(exc))} "
-            "(is `snaplambda serve` running?)",
-            highlight=False,
-            soft_wrap=True,
-        )
-        return 1
-    print_summary(plan, result, console)
-    if not result.ok:
-        failed = [o.logical_id for o in result.outcomes if not o.ok]
-        err.print(
-            f"[red]error:[/red] not deployed: {', '.join(failed)} (see above)",
-            highlight=False,
-            soft_wrap=True,
-        )
-        return 1
-    return 0
+def deploy_plan(
+    plan: DeployPlan,
+    client: Client,
+    artifacts: Mapping[str, tuple[bytes, str]] | None = None,
+    previous: Mapping[str, Any] | None = None,
+) -> DeployResult:
+    """Apply ``plan`` with ``client`` as stack ``plan.stack_name``, whose record
+    before this deploy is ``previous`` (None for a new stack)."""
+    return Deployer(plan, client, artifacts, previous).run()

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .template import Context
+
 
 @dataclass(frozen=True)
 class CodeSource:
@@ -17,6 +19,18 @@ class CodeSource:
 
     def describe(self) -> str:
         return str(self.path) if self.path is not None else "InlineCode"
+
+
+@dataclass(frozen=True)
+class BuildSpec:
+    """How ``sam build`` builds a code directory: ``requirements`` installed with
+    ``runtime``'s interpreter next to the directory's files, all under ``prefix``
+    in the package (``python`` for a layer, as SAM lays layers out)."""
+
+    source: Path
+    runtime: str
+    requirements: Path | None = None
+    prefix: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,6 +82,9 @@ class LayerPlan:
     compatible_architectures: tuple[str, ...] = ()
     description: str = ""
     license_info: str | None = None
+    build: BuildSpec | None = None
+    retain: bool = False
+    """``RetentionPolicy: Retain``: replaced and deleted versions are kept."""
 
     def body(self, zip_b64: str) -> dict[str, Any]:
         """The PublishLayerVersion request body, given the content zip in base64."""
@@ -104,11 +121,34 @@ class FunctionPlan:
     """``SnapStart.ApplyOn``: ``PublishedVersions`` or ``None``."""
     provisioned_concurrency: int | None = None
     """``ProvisionedConcurrencyConfig.ProvisionedConcurrentExecutions`` on the alias."""
+    tracing: str = "PassThrough"
+    """``Tracing``, as ``TracingConfig.Mode``."""
+    logging: dict[str, str] = field(default_factory=dict)
+    """``LoggingConfig`` as written (LogFormat, ApplicationLogLevel, SystemLogLevel,
+    LogGroup)."""
+    tags: dict[str, str] = field(default_factory=dict)
+    """``Tags`` with SAM's own ``lambda:createdBy``."""
+    role: str | None = None
+    version_description: str | None = None
+    """``VersionDescription`` of the versions ``AutoPublishAlias`` publishes."""
+    build: BuildSpec | None = None
+
+    def logging_config(self) -> dict[str, str]:
+        """``LoggingConfig`` with Lambda's defaults for what the template leaves out
+        (so a redeploy resets it): Text, ``/aws/lambda/<name>``, INFO levels for JSON."""
+        doc = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{self.name}", **self.logging}
+        if doc["LogFormat"] == "JSON":
+            doc.setdefault("ApplicationLogLevel", "INFO")
+            doc.setdefault("SystemLogLevel", "INFO")
+        return doc
 
     def settings(self, layer_arns: list[str]) -> dict[str, Any]:
         """The CreateFunction / UpdateFunctionConfiguration fields, every one given so
-        that a redeploy also resets what the template no longer sets."""
+        that a redeploy also resets what the template no longer sets (``Role`` only
+        when the template names one)."""
+        role = {"Role": self.role} if self.role is not None else {}
         return {
+            **role,
             "Runtime": self.runtime,
             "Handler": self.handler,
             "MemorySize": self.memory_size,
@@ -119,6 +159,8 @@ class FunctionPlan:
             "Architectures": list(self.architectures),
             "Layers": layer_arns,
             "SnapStart": {"ApplyOn": self.snap_start},
+            "TracingConfig": {"Mode": self.tracing},
+            "LoggingConfig": self.logging_config(),
         }
 
 
@@ -141,6 +183,16 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class OutputSpec:
+    """One of the template's ``Outputs``, resolved only after the deploy (it may name
+    what exists only then: a layer's version ARN, an alias)."""
+
+    key: str
+    value: Any
+    description: Any = None
+
+
+@dataclass(frozen=True)
 class DeployPlan:
     """Everything a template deploys, in order: layers first, then functions."""
 
@@ -150,3 +202,6 @@ class DeployPlan:
     functions: tuple[FunctionPlan, ...] = ()
     skipped: tuple[Skipped, ...] = ()
     notices: tuple[Notice, ...] = ()
+    outputs: tuple[OutputSpec, ...] = ()
+    context: Context | None = field(default=None, compare=False)
+    """What the template's intrinsics resolved against, for ``outputs``."""

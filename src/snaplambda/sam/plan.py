@@ -7,18 +7,31 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .buildspec import function_build, layer_build
 from .model import (
     CodeSource,
     DeployPlan,
-    EventInvokeConfig,
     FunctionPlan,
     LayerPlan,
     LayerRef,
     LayerSpec,
     Notice,
+    OutputSpec,
     Skipped,
 )
+from .naming import default_stack_name, physical_name
 from .template import Context, Resolver, TemplateError, merge_globals, resolve_parameters
+from .values import (
+    as_int,
+    as_str,
+    as_str_list,
+    code_path,
+    event_invoke_config,
+    logging_config,
+    tags,
+    tracing_mode,
+    where_in,
+)
 
 FUNCTION = "AWS::Serverless::Function"
 LAYER = "AWS::Serverless::LayerVersion"
@@ -43,10 +56,14 @@ _FUNCTION_PROPS = {
     "PackageType",
     "SnapStart",
     "ProvisionedConcurrencyConfig",
+    "Tracing",
+    "LoggingConfig",
+    "Tags",
+    "Role",
+    "VersionDescription",
 }
 #: IAM and similar: meaningless on a single-tenant platform.
 _NOT_APPLICABLE = {
-    "Role",
     "Policies",
     "PermissionsBoundary",
     "RolePath",
@@ -59,52 +76,10 @@ _LAYER_PROPS = {
     "CompatibleArchitectures",
     "Description",
     "LicenseInfo",
+    "RetentionPolicy",
 }
-
-
-def _where(logical_id: str, prop: str) -> str:
-    return f"Resource {logical_id}, property {prop}"
-
-
-def _int(value: Any, where: str) -> int:
-    if isinstance(value, bool):
-        raise TemplateError(f"{where}: expected an integer, not {value!r}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    raise TemplateError(f"{where}: expected an integer, not {value!r}")
-
-
-def _str(value: Any, where: str) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (str, int, float)):
-        return str(value)
-    raise TemplateError(f"{where}: expected a string, not {value!r}")
-
-
-def _str_list(value: Any, where: str) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        raise TemplateError(f"{where}: expected a list, not {value!r}")
-    return tuple(_str(v, f"{where}[{i}]") for i, v in enumerate(value))
-
-
-def _code(base: Path, value: Any, where: str) -> CodeSource:
-    """A ``CodeUri`` / ``ContentUri``: a directory or ``.zip`` relative to the template."""
-    if isinstance(value, dict) or (isinstance(value, str) and value.startswith("s3://")):
-        raise TemplateError(
-            f"{where}: code in S3 ({value!r}) is not supported; point it at a local "
-            "directory or .zip"
-        )
-    if not isinstance(value, str) or not value:
-        raise TemplateError(f"{where}: expected a directory or .zip path, not {value!r}")
-    path = (base / value).resolve()
-    if not path.exists():
-        raise TemplateError(f"{where}: no directory or .zip at {path}")
-    if path.is_file() and path.suffix.lower() != ".zip":
-        raise TemplateError(f"{where}: {path} is a file but not a .zip")
-    return CodeSource(path=path)
+#: The tag SAM puts on every function it creates.
+CREATED_BY = {"lambda:createdBy": "SAM"}
 
 
 class _Planner:
@@ -135,11 +110,6 @@ class _Planner:
             self.notices.append(
                 Notice("Globals", section, "not applied (snaplambda deploys functions and layers)")
             )
-        outputs = template.get("Outputs")
-        if isinstance(outputs, dict) and outputs:
-            self.notices.append(
-                Notice("Outputs", ", ".join(outputs), "not evaluated (no stack outputs here)")
-            )
         self.function_globals: dict[str, Any] = globals_.get("Function") or {}
         if not isinstance(self.function_globals, dict):
             raise TemplateError("Globals.Function must be a mapping")
@@ -157,7 +127,7 @@ class _Planner:
         return props
 
     def _resolve(self, logical_id: str, prop: str, value: Any) -> Any:
-        return self.resolver.resolve(value, _where(logical_id, prop))
+        return self.resolver.resolve(value, where_in(logical_id, prop))
 
     def plan(self) -> DeployPlan:
         functions: dict[str, dict[str, Any]] = {}
@@ -178,13 +148,23 @@ class _Planner:
                 )
         # Names first: !Ref of a function is its name, !GetAtt .Arn its ARN.
         for logical_id, props in functions.items():
-            name = _str(
-                self._resolve(logical_id, "FunctionName", props.get("FunctionName", logical_id)),
-                _where(logical_id, "FunctionName"),
-            )
+            if "FunctionName" in props:
+                name = as_str(
+                    self._resolve(logical_id, "FunctionName", props["FunctionName"]),
+                    where_in(logical_id, "FunctionName"),
+                )
+            else:
+                name = physical_name(self.stack_name, logical_id)
             self.ctx.refs[logical_id] = name
             self.ctx.attrs[(logical_id, "Arn")] = (
                 f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}"
+            )
+            self._implicit(
+                f"{logical_id}Role", "the function's implicit IAM role; IAM is not modelled"
+            )
+        for logical_id in ("ServerlessRestApi", "ServerlessHttpApi"):
+            self._implicit(
+                logical_id, "API Gateway is not deployed by snaplambda (Api events are skipped)"
             )
         for logical_id in layers:
             self.ctx.unresolvable[logical_id] = (
@@ -202,7 +182,31 @@ class _Planner:
             functions=function_plans,
             skipped=tuple(self.skipped),
             notices=tuple(self.notices),
+            outputs=self._outputs(),
+            context=self.ctx,
         )
+
+    def _implicit(self, logical_id: str, reason: str) -> None:
+        """A resource SAM would generate (a role, an API): named in errors for what
+        it is rather than as unknown."""
+        if logical_id not in self.resources:
+            self.ctx.unresolvable.setdefault(logical_id, reason)
+
+    def _outputs(self) -> tuple[OutputSpec, ...]:
+        outputs = self.template.get("Outputs") or {}
+        if not isinstance(outputs, dict):
+            raise TemplateError("Outputs must be a mapping")
+        specs = []
+        for key, output in outputs.items():
+            if not isinstance(output, dict) or "Value" not in output:
+                raise TemplateError(f"Output {key}: expected a mapping with a Value")
+            if "Condition" in output:
+                self.notices.append(
+                    Notice(f"Outputs.{key}", "Condition", "not evaluated; the output is left out")
+                )
+                continue
+            specs.append(OutputSpec(str(key), output["Value"], output.get("Description")))
+        return tuple(specs)
 
     def _layer(self, logical_id: str) -> LayerPlan:
         props = self._props(logical_id)
@@ -214,19 +218,31 @@ class _Planner:
 
         if "ContentUri" not in props:
             raise TemplateError(f"Resource {logical_id}: ContentUri is required")
+        code = code_path(self.base, get("ContentUri"), where_in(logical_id, "ContentUri"))
+        retention = as_str(
+            get("RetentionPolicy", "Delete"), where_in(logical_id, "RetentionPolicy")
+        )
+        if retention.lower() not in ("retain", "delete"):
+            raise TemplateError(
+                f"{where_in(logical_id, 'RetentionPolicy')}: '{retention}' must be Retain or Delete"
+            )
         return LayerPlan(
             logical_id=logical_id,
-            name=_str(get("LayerName", logical_id), _where(logical_id, "LayerName")),
-            code=_code(self.base, get("ContentUri"), _where(logical_id, "ContentUri")),
-            compatible_runtimes=_str_list(
-                get("CompatibleRuntimes", []), _where(logical_id, "CompatibleRuntimes")
+            name=as_str(get("LayerName", logical_id), where_in(logical_id, "LayerName")),
+            code=code,
+            build=layer_build(
+                logical_id, code, self.resources[logical_id].get("Metadata"), self.notices
             ),
-            compatible_architectures=_str_list(
-                get("CompatibleArchitectures", []), _where(logical_id, "CompatibleArchitectures")
+            retain=retention.lower() == "retain",
+            compatible_runtimes=as_str_list(
+                get("CompatibleRuntimes", []), where_in(logical_id, "CompatibleRuntimes")
             ),
-            description=_str(get("Description", ""), _where(logical_id, "Description")),
+            compatible_architectures=as_str_list(
+                get("CompatibleArchitectures", []), where_in(logical_id, "CompatibleArchitectures")
+            ),
+            description=as_str(get("Description", ""), where_in(logical_id, "Description")),
             license_info=(
-                _str(get("LicenseInfo"), _where(logical_id, "LicenseInfo"))
+                as_str(get("LicenseInfo"), where_in(logical_id, "LicenseInfo"))
                 if "LicenseInfo" in props
                 else None
             ),
@@ -234,7 +250,7 @@ class _Planner:
 
     def _function(self, logical_id: str, props: dict[str, Any], layers: set[str]) -> FunctionPlan:
         def where(prop: str) -> str:
-            return _where(logical_id, prop)
+            return where_in(logical_id, prop)
 
         def get(prop: str, default: Any = None) -> Any:
             return self._resolve(logical_id, prop, props.get(prop, default))
@@ -260,9 +276,9 @@ class _Planner:
         if package != "Zip":
             raise TemplateError(f"{where('PackageType')}: only Zip packages are supported")
         if "InlineCode" in props:
-            code = CodeSource(inline=_str(get("InlineCode"), where("InlineCode")))
+            code = CodeSource(inline=as_str(get("InlineCode"), where("InlineCode")))
         else:
-            code = _code(self.base, get("CodeUri", "."), where("CodeUri"))
+            code = code_path(self.base, get("CodeUri", "."), where("CodeUri"))
         for required in ("Handler", "Runtime"):
             if required not in props:
                 raise TemplateError(
@@ -278,7 +294,7 @@ class _Planner:
         if not isinstance(variables, dict):
             raise TemplateError(f"{where('Environment.Variables')}: expected a mapping")
         for key, value in variables.items():
-            environment[str(key)] = _str(value, where(f"Environment.Variables.{key}"))
+            environment[str(key)] = as_str(value, where(f"Environment.Variables.{key}"))
 
         layer_specs: list[LayerSpec] = []
         raw_layers = props.get("Layers") or []
@@ -305,7 +321,7 @@ class _Planner:
         snap = get("SnapStart", {})
         if not isinstance(snap, dict):
             raise TemplateError(f"{where('SnapStart')}: expected a mapping with ApplyOn")
-        apply_on = _str(snap.get("ApplyOn", "None"), where("SnapStart.ApplyOn"))
+        apply_on = as_str(snap.get("ApplyOn", "None"), where("SnapStart.ApplyOn"))
         provisioned = get("ProvisionedConcurrencyConfig")
         executions = None
         if provisioned is not None:
@@ -322,78 +338,68 @@ class _Planner:
                     f"{where('ProvisionedConcurrencyConfig')}: needs AutoPublishAlias (SAM puts "
                     "provisioned concurrency on that alias)"
                 )
-            executions = _int(
+            executions = as_int(
                 provisioned["ProvisionedConcurrentExecutions"],
                 where("ProvisionedConcurrencyConfig.ProvisionedConcurrentExecutions"),
             )
+        runtime = as_str(get("Runtime"), where("Runtime"))
+        description = get("VersionDescription")
         return FunctionPlan(
             logical_id=logical_id,
             name=self.ctx.refs[logical_id],
             code=code,
-            handler=_str(get("Handler"), where("Handler")),
-            runtime=_str(get("Runtime"), where("Runtime")),
-            memory_size=_int(get("MemorySize", 128), where("MemorySize")),
-            timeout=_int(get("Timeout", 3), where("Timeout")),
+            build=function_build(
+                logical_id, code, runtime, self.resources[logical_id].get("Metadata")
+            ),
+            handler=as_str(get("Handler"), where("Handler")),
+            runtime=runtime,
+            tracing=tracing_mode(get("Tracing", "PassThrough"), where("Tracing")),
+            logging=logging_config(get("LoggingConfig", {}), where("LoggingConfig")),
+            tags={**tags(get("Tags", {}), where("Tags")), **CREATED_BY},
+            role=self._role(logical_id, props),
+            version_description=(
+                as_str(description, where("VersionDescription"))
+                if description is not None
+                else None
+            ),
+            memory_size=as_int(get("MemorySize", 128), where("MemorySize")),
+            timeout=as_int(get("Timeout", 3), where("Timeout")),
             environment=environment,
             layers=tuple(layer_specs),
-            description=_str(get("Description", ""), where("Description")),
+            description=as_str(get("Description", ""), where("Description")),
             ephemeral_storage=(
-                _int(storage["Size"], where("EphemeralStorage.Size")) if storage else 512
+                as_int(storage["Size"], where("EphemeralStorage.Size")) if storage else 512
             ),
-            architectures=_str_list(get("Architectures", ["x86_64"]), where("Architectures")),
-            auto_publish_alias=_str(alias, where("AutoPublishAlias")) if alias else None,
+            architectures=as_str_list(get("Architectures", ["x86_64"]), where("Architectures")),
+            auto_publish_alias=as_str(alias, where("AutoPublishAlias")) if alias else None,
             snap_start=apply_on,
             provisioned_concurrency=executions,
             reserved_concurrency=(
-                _int(reserved, where("ReservedConcurrentExecutions"))
+                as_int(reserved, where("ReservedConcurrentExecutions"))
                 if reserved is not None
                 else None
             ),
-            event_invoke_config=self._event_invoke_config(logical_id, get("EventInvokeConfig")),
+            event_invoke_config=event_invoke_config(
+                get("EventInvokeConfig"),
+                where("EventInvokeConfig"),
+                f"arn:aws:lambda:{self.region}:{self.account_id}:function:",
+                lambda member: self.notices.append(
+                    Notice(logical_id, f"EventInvokeConfig.{member}", "not supported; ignored")
+                ),
+            ),
         )
 
-    def _event_invoke_config(self, logical_id: str, value: Any) -> EventInvokeConfig | None:
-        if value is None:
+    def _role(self, logical_id: str, props: Mapping[str, Any]) -> str | None:
+        """``Role`` when it resolves to an ARN; a role of the template (which is not
+        deployed) leaves the platform's role and is listed as not applied."""
+        if "Role" not in props:
             return None
-        where = _where(logical_id, "EventInvokeConfig")
-        if not isinstance(value, dict):
-            raise TemplateError(f"{where}: expected a mapping")
-        for prop in sorted(
-            set(value) - {"MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig"}
-        ):
-            self.notices.append(
-                Notice(logical_id, f"EventInvokeConfig.{prop}", "not supported; ignored")
-            )
-        retries = value.get("MaximumRetryAttempts")
-        age = value.get("MaximumEventAgeInSeconds")
-        destinations = value.get("DestinationConfig") or {}
-        if not isinstance(destinations, dict):
-            raise TemplateError(f"{where}.DestinationConfig: expected a mapping")
-        targets: dict[str, str | None] = {"OnSuccess": None, "OnFailure": None}
-        for key, dest in destinations.items():
-            if key not in targets:
-                raise TemplateError(
-                    f"{where}.DestinationConfig.{key}: expected OnSuccess or OnFailure"
-                )
-            if not isinstance(dest, dict) or "Destination" not in dest:
-                raise TemplateError(
-                    f"{where}.DestinationConfig.{key}: a Destination ARN is required "
-                    "(snaplambda does not create SQS queues or SNS topics for you)"
-                )
-            arn = _str(dest["Destination"], f"{where}.DestinationConfig.{key}.Destination")
-            if dest.get("Type") == "Lambda" and not arn.startswith("arn:"):
-                arn = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{arn}"
-            targets[key] = arn
-        return EventInvokeConfig(
-            maximum_retry_attempts=(
-                _int(retries, f"{where}.MaximumRetryAttempts") if retries is not None else None
-            ),
-            maximum_event_age_s=(
-                _int(age, f"{where}.MaximumEventAgeInSeconds") if age is not None else None
-            ),
-            on_success=targets["OnSuccess"],
-            on_failure=targets["OnFailure"],
-        )
+        try:
+            role = self._resolve(logical_id, "Role", props["Role"])
+        except TemplateError as exc:
+            self.notices.append(Notice(logical_id, "Role", f"IAM is not modelled ({exc})"))
+            return None
+        return as_str(role, where_in(logical_id, "Role"))
 
 
 def build_plan(
@@ -407,5 +413,5 @@ def build_plan(
     """The plan for ``template`` (loaded from ``template_path``, against which code
     paths are relative).  Raises :class:`TemplateError` naming the resource and
     property of anything that cannot be deployed as written."""
-    stack = stack_name or template_path.resolve().parent.name
+    stack = stack_name or default_stack_name(template_path)
     return _Planner(template, template_path, parameters or {}, stack, region, account_id).plan()
