@@ -31,10 +31,15 @@ def describe_exit(code: int) -> str:
 
 
 class ChildProcess:
-    """A direct child (its own session and process group) and its exit future."""
+    """A direct child (its own session and process group) and its exit future.
 
-    def __init__(self, pid: int, loop: asyncio.AbstractEventLoop) -> None:
+    ``wrapped``: the child is a wrapper (the sandbox's bubblewrap) that exits with
+    128 + N when the process it runs dies of signal N, which is read back as that
+    signal (so a wrapped process's own ``exit(137)`` reads as SIGKILL)."""
+
+    def __init__(self, pid: int, loop: asyncio.AbstractEventLoop, wrapped: bool = False) -> None:
         self.pid = pid
+        self._wrapped = wrapped
         self._loop = loop
         self.exited: asyncio.Future[int] = loop.create_future()
         self._pidfd = os.pidfd_open(pid)
@@ -49,6 +54,8 @@ class ChildProcess:
             code = os.waitstatus_to_exitcode(status)
         except ChildProcessError:
             code = -signal.SIGKILL
+        if self._wrapped and 128 < code < 128 + signal.NSIG:
+            code = 128 - code
         if not self.exited.done():
             self.exited.set_result(code)
 

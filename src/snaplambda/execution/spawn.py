@@ -187,7 +187,7 @@ class FreshProcessSpawner:
             for fd in (child_fd, out_w, err_w):
                 os.close(fd)
         t_created = time.monotonic_ns()
-        process = ChildProcess(pid, loop)
+        process = ChildProcess(pid, loop, wrapped=self.confinement is not None)
         attach_soon(limit, pid, process.kill, loop)
         for fd in (out_r, err_r):
             os.set_blocking(fd, False)

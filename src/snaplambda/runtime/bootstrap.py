@@ -85,6 +85,18 @@ def load_handler(spec: str) -> Handler:
     return handler  # type: ignore[no-any-return]
 
 
+#: Lambda's limits on open files and on processes and threads; the hard limit too,
+#: so the function cannot raise them back.
+_RLIMITS = ((resource.RLIMIT_NOFILE, 1024), (resource.RLIMIT_NPROC, 1024))
+
+
+def _lambda_rlimits() -> None:
+    for which, value in _RLIMITS:
+        soft, hard = resource.getrlimit(which)
+        cap = value if hard == resource.RLIM_INFINITY else min(value, hard)
+        resource.setrlimit(which, (min(cap, soft) if soft != resource.RLIM_INFINITY else cap, cap))
+
+
 def _take_private_env() -> dict[str, str]:
     private = {k: v for k, v in os.environ.items() if k.startswith("_SNAPLAMBDA_")}
     for key in private:
@@ -227,6 +239,8 @@ def main() -> None:
     rlimit = int(private.get("_SNAPLAMBDA_RLIMIT_BYTES", "0"))
     if rlimit:
         resource.setrlimit(resource.RLIMIT_DATA, (rlimit, rlimit))
+    if private.get("_SNAPLAMBDA_SANDBOXED"):
+        _lambda_rlimits()
     front = [p for p in private.get("_SNAPLAMBDA_PATHS", "").split(os.pathsep) if p]
     os.chdir(os.environ.get("LAMBDA_TASK_ROOT") or ".")
     _set_sys_path(front, os.environ.get("LAMBDA_RUNTIME_DIR", ""))

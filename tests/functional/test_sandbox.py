@@ -1,0 +1,227 @@
+"""Hostile functions inside the environment sandbox (bubblewrap): each attempt on
+the platform, its state or another function is denied or contained, and a healthy
+function keeps answering.
+
+Runs against a real ``snaplambda serve --sandbox bwrap``; skipped where bubblewrap
+cannot run here (the platform then says so in /health, checked below too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from snaplambda.execution.sandbox import detect
+from tests.support import Server, create, invoke, zip_files
+
+_sandbox, _why = detect("auto")
+pytestmark = pytest.mark.skipif(_sandbox is None, reason=f"no sandbox here: {_why}")
+
+HOSTILE = r"""
+import ctypes, errno, json, os, signal, socket, time
+
+def _try(f):
+    try:
+        return ["ok", f()]
+    except OSError as exc:
+        return [errno.errorcode.get(exc.errno, str(exc.errno)), str(exc.filename or "")]
+
+def handler(event, context):
+    what = event["what"]
+    if what == "whoami":
+        return {"uid": os.getuid(), "gid": os.getgid(), "groups": os.getgroups(),
+                "pid": os.getpid(), "ppid": os.getppid(),
+                "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
+                "cwd": os.getcwd(), "tmpdir": os.environ["TMPDIR"],
+                "task_root": os.environ["LAMBDA_TASK_ROOT"],
+                "nofile": __import__("resource").getrlimit(__import__("resource").RLIMIT_NOFILE),
+                "status": [l for l in open("/proc/self/status") if l.startswith(("CapEff", "NoNewPrivs"))]}
+    if what == "kill-parent":
+        return _try(lambda: os.kill(os.getppid(), signal.SIGKILL))
+    if what == "kill-everyone":
+        hits = {}
+        for pid in range(2, 4000):
+            if pid == os.getpid():
+                continue
+            try:
+                os.kill(pid, signal.SIGKILL)
+                hits[pid] = "killed"
+            except OSError as exc:
+                if exc.errno != errno.ESRCH:
+                    hits[pid] = errno.errorcode[exc.errno]
+        return hits
+    if what == "kill-group":
+        return _try(lambda: os.killpg(os.getpgid(0), 0))
+    if what == "read":
+        return {path: _try(lambda: open(path, "rb").read(64).decode("latin-1")) for path in event["paths"]}
+    if what == "write":
+        return {path: _try(lambda: open(path, "w").write("x")) for path in event["paths"]}
+    if what == "fill-tmp":
+        block = b"\0" * (4 << 20)
+        written = 0
+        try:
+            with open("/tmp/fill", "wb") as f:
+                while written < event["limit_mb"] << 20:
+                    f.write(block)
+                    f.flush()
+                    written += len(block)
+            return ["no error", written >> 20]
+        except OSError as exc:
+            return [errno.errorcode[exc.errno], written >> 20]
+        finally:
+            os.unlink("/tmp/fill")
+    if what == "fds":
+        files = []
+        try:
+            for _ in range(5000):
+                files.append(open("/dev/null"))
+            return ["no error", len(files)]
+        except OSError as exc:
+            return [errno.errorcode[exc.errno], len(files)]
+        finally:
+            for f in files:
+                f.close()
+    if what == "fork-bomb":
+        children, error = [], None
+        try:
+            for _ in range(3000):
+                pid = os.fork()
+                if pid == 0:
+                    time.sleep(60)
+                    os._exit(0)
+                children.append(pid)
+        except OSError as exc:
+            error = errno.errorcode[exc.errno]
+        for pid in children:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        return [error, len(children)]
+    if what == "ptrace":
+        libc = ctypes.CDLL(None, use_errno=True)
+        rc = libc.ptrace(16, event["pid"], None, None)  # PTRACE_ATTACH
+        return [rc, errno.errorcode.get(ctypes.get_errno(), "0")]
+    if what == "setuid":
+        return _try(lambda: os.setuid(0))
+    return "healthy"
+"""
+
+
+@pytest.fixture(scope="module")
+def sandboxed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    srv = Server(
+        tmp_path_factory.mktemp("sandboxed") / "state", env={"SNAPLAMBDA_SANDBOX": "bwrap"}
+    ).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def slam(sandboxed: Server) -> Any:
+    lam = sandboxed.client("lambda")
+    code = zip_files({"app.py": HOSTILE})
+    create(lam, "hostile", code, Timeout=30, MemorySize=1024, EphemeralStorage={"Size": 512})
+    create(lam, "victim", code, Timeout=30)
+    return lam
+
+
+def call(lam: Any, name: str, **event: Any) -> Any:
+    out = invoke(lam, name, event)
+    assert "FunctionError" not in out, out
+    return out["Body"]
+
+
+def healthy(server: Server, lam: Any) -> None:
+    """The platform answers and another function still runs."""
+    assert httpx.get(f"{server.endpoint}/health").json()["status"] == "ok"
+    assert call(lam, "victim", what="ping") == "healthy"
+
+
+def test_health_names_the_sandbox(sandboxed: Server) -> None:
+    assert httpx.get(f"{sandboxed.endpoint}/health").json()["sandbox"].startswith("bubblewrap")
+
+
+def test_the_function_runs_unprivileged_in_its_own_pid_namespace(slam: Any) -> None:
+    me = call(slam, "hostile", what="whoami")
+    assert me["pid"] == 2 and me["ppid"] == 1 and me["pids"] == [1, 2]
+    assert me["cwd"] == me["task_root"] == "/var/task" and me["tmpdir"] == "/tmp"
+    assert me["uid"] != 0 and me["gid"] != 0 and me["groups"] in ([], [me["gid"]])
+    assert me["nofile"] == [1024, 1024]
+    status = "".join(me["status"])
+    assert "CapEff:\t0000000000000000" in status and "NoNewPrivs:\t1" in status
+    other = call(slam, "victim", what="whoami")
+    assert other["uid"] != me["uid"]  # one uid per function
+
+
+def test_signals_reach_nothing_outside_the_environment(sandboxed: Server, slam: Any) -> None:
+    assert call(slam, "hostile", what="kill-parent")[0] == "EPERM"
+    assert call(slam, "hostile", what="kill-everyone") == {}
+    healthy(sandboxed, slam)
+
+
+def test_the_state_and_other_functions_are_not_visible(sandboxed: Server, slam: Any) -> None:
+    state = sandboxed.state_dir
+    victim_code = next(p for p in (state / "code").iterdir() if p.is_dir())
+    paths = [
+        str(state / "snaplambda.db"),
+        str(victim_code / "app.py"),
+        f"/proc/{sandboxed.proc.pid if sandboxed.proc else 1}/environ",
+        "/proc/1/environ",
+    ]
+    seen = call(slam, "hostile", what="read", paths=paths)
+    for path in paths[:3]:
+        assert seen[path][0] == "ENOENT", (path, seen[path])
+    assert seen["/proc/1/environ"][0] in ("EACCES", "EPERM")  # bubblewrap's reaper
+    healthy(sandboxed, slam)
+
+
+def test_writes_outside_tmp_are_refused_and_tmp_is_private(
+    sandboxed: Server, slam: Any, tmp_path: Path
+) -> None:
+    host_file = tmp_path / "written-by-function"
+    runtime_file = sandboxed.state_dir / "runtime" / "snaplambda_runtime" / "bootstrap.py"
+    done = call(
+        slam,
+        "hostile",
+        what="write",
+        paths=[
+            "/var/task/app.py",
+            "/var/runtime/x",
+            str(host_file),
+            str(runtime_file),
+            "/tmp/mine",
+        ],
+    )
+    assert done["/var/task/app.py"][0] == "EROFS"
+    assert done["/var/runtime/x"][0] == "EROFS"
+    assert done[str(host_file)][0] in ("ENOENT", "EROFS")
+    assert done[str(runtime_file)][0] in ("ENOENT", "EROFS")
+    assert done["/tmp/mine"][0] == "ok"
+    assert not host_file.exists()
+    read = call(slam, "victim", what="read", paths=["/tmp/mine"])
+    assert read["/tmp/mine"][0] == "ENOENT"
+
+
+def test_tmp_is_limited_to_ephemeral_storage(sandboxed: Server, slam: Any) -> None:
+    error, written_mb = call(slam, "hostile", what="fill-tmp", limit_mb=700)
+    assert error == "ENOSPC" and 500 <= written_mb <= 512
+    healthy(sandboxed, slam)
+
+
+def test_open_files_and_processes_are_limited(sandboxed: Server, slam: Any) -> None:
+    error, opened = call(slam, "hostile", what="fds")
+    assert error == "EMFILE" and opened < 1024
+    error, forked = call(slam, "hostile", what="fork-bomb")
+    assert error == "EAGAIN" and forked < 1024
+    healthy(sandboxed, slam)
+
+
+def test_no_ptrace_of_the_platform_and_no_way_back_to_root(sandboxed: Server, slam: Any) -> None:
+    assert sandboxed.proc is not None
+    rc, error = call(slam, "hostile", what="ptrace", pid=sandboxed.proc.pid)
+    assert rc == -1 and error in ("ESRCH", "EPERM")
+    assert call(slam, "hostile", what="setuid")[0] == "EPERM"
+    healthy(sandboxed, slam)
