@@ -36,9 +36,7 @@ def _function(lam: Any, name: str) -> None:
     create(lam, name, zip_files({"app.py": APP}), Layers=[layer["LayerVersionArn"]])
 
 
-def test_stack_trace_names_lambda_paths_and_only_function_frames(
-    lam: Any, server: Server
-) -> None:
+def test_stack_trace_names_lambda_paths_and_only_function_frames(lam: Any, server: Server) -> None:
     _function(lam, "err-doc")
     plain = invoke(lam, "err-doc")["Body"]
     assert plain["errorType"] == "ValueError"
@@ -47,8 +45,7 @@ def test_stack_trace_names_lambda_paths_and_only_function_frames(
     ]
     layered = invoke(lam, "err-doc", {"where": "layer"})["Body"]
     assert layered["stackTrace"] == [
-        '  File "/var/task/app.py", line 7, in handler\n'
-        '    helper.boom("from the layer")\n',
+        '  File "/var/task/app.py", line 7, in handler\n    helper.boom("from the layer")\n',
         '  File "/opt/python/helper.py", line 2, in boom\n    raise RuntimeError(message)\n',
     ]
     stdlib = invoke(lam, "err-doc", {"where": "stdlib"})["Body"]
