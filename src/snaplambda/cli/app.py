@@ -71,7 +71,7 @@ def main() -> None:
     """Run the command; an unexpected failure is one line, not a traceback
     (``SNAPLAMBDA_DEBUG=1`` shows the traceback)."""
     try:
-        app()
+        app(prog_name="snaplambda")  # also under `python -m snaplambda`
     except BrokenPipeError:
         # The reader went away (``snaplambda logs | head``): stop quietly.
         devnull = os.open(os.devnull, os.O_WRONLY)

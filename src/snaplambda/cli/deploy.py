@@ -18,20 +18,24 @@ def deploy(
     path: Annotated[
         Path,
         typer.Argument(
+            metavar="PATH",
             help="Code directory or .zip file, or a SAM template (.yaml/.yml/.json, or a "
-            "directory holding template.yaml)."
+            "directory holding template.yaml).",
         ),
     ],
     name: Annotated[
-        str | None, typer.Option(help="Function name (default: directory name).")
+        str | None, typer.Option(metavar="NAME", help="Function name (default: directory name).")
     ] = None,
     handler: Annotated[str, typer.Option(help="module.function")] = "app.handler",
     runtime: Annotated[
         str, typer.Option(help="python3.11 | python3.12 | python3.13")
     ] = "python3.11",
-    memory: Annotated[int, typer.Option(help="Memory in MB (128-10240).")] = 128,
-    timeout: Annotated[int, typer.Option(help="Timeout in seconds (1-900).")] = 3,
-    env: Annotated[Optional[list[str]], typer.Option(help="KEY=VALUE, repeatable.")] = None,  # noqa: UP045
+    memory: Annotated[int, typer.Option(metavar="MB", help="Memory in MB (128-10240).")] = 128,
+    timeout: Annotated[int, typer.Option(metavar="SECONDS", help="Timeout (1-900).")] = 3,
+    env: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(metavar="KEY=VALUE", help="Environment variable, repeatable."),
+    ] = None,
     watch: Annotated[
         bool, typer.Option("--watch", help="Redeploy $LATEST whenever the directory changes.")
     ] = False,

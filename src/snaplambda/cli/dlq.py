@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import render
-from .common import EndpointOpt, Output, OutputOpt, connect, fail, note, print_json, say, show_table
+from .common import EndpointOpt, Output, OutputOpt, connect, fail, note, print_json, say
 from .help import Command, Group
 
 app = typer.Typer(
@@ -27,7 +27,7 @@ def dlq_list(
     endpoint: EndpointOpt = None,
     output: OutputOpt = Output.text,
 ) -> None:
-    """List dead letters: id, function, attempts, when, why."""
+    """List dead letters: id and function, why and when, the function's error."""
     with connect(endpoint) as client:
         letters = client.dead_letters(function)
     if output is Output.json:
@@ -36,15 +36,13 @@ def dlq_list(
     if not letters:
         note("no dead letters")
         return
-    rows = []
     for letter in letters:
         name = letter["FunctionName"] + (f":{letter['Qualifier']}" if letter["Qualifier"] else "")
-        failed = time.strftime("%m-%d %H:%M", time.gmtime(letter["FailedAt"]))
-        error = " ".join((letter["Error"] or "").split())
-        why = f"{letter['Condition']}: {error}" if error else letter["Condition"]
-        rows.append((letter["Id"], name, str(letter["Attempts"]), failed, why[:100]))
-    columns = ("ID", "FUNCTION", "TRIES", "FAILED", "WHY")
-    show_table(render.table(columns, rows, right=("TRIES",)))
+        failed = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(letter["FailedAt"]))
+        say(f"{letter['Id']}  {name}")
+        say(f"  {letter['Condition']} after {letter['Attempts']} attempt(s), {failed} UTC")
+        if letter["Error"]:
+            say(f"  {render.error_summary(letter['Error'])}")
 
 
 @app.command("redrive", cls=Command)

@@ -11,6 +11,7 @@ as :class:`rich.text.Text`, so brackets in a message are never read as markup.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -37,7 +38,8 @@ def _spaces(line: str) -> str:
 def log_event(prefix: str, message: str) -> Text:
     """One event: ``prefix`` (dim) and its first line, the others indented under it."""
     first, *rest = event_lines(message)
-    text = Text(prefix, style="dim")
+    text = Text()
+    text.append(prefix, style="dim")
     text.append(first)
     indent = " " * len(prefix)
     for line in rest:
@@ -107,3 +109,17 @@ def routing(alias: dict[str, Any]) -> str:
     """An alias's extra versions as ``3=10%``, or ``-``."""
     weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
     return ", ".join(f"{v}={w * 100:g}%" for v, w in sorted(weights.items())) or "-"
+
+
+def error_summary(error: str | None, width: int = 76) -> str:
+    """A function's error payload as ``Type: message`` on one line of at most
+    ``width`` characters (the text itself when it is not an error document)."""
+    text = error or ""
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        doc = None
+    if isinstance(doc, dict) and ("errorType" in doc or "errorMessage" in doc):
+        text = f"{doc.get('errorType', 'Error')}: {doc.get('errorMessage', '')}"
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
