@@ -84,4 +84,6 @@ def test_demo_once_shows_cold_and_warm(tmp_path: Path) -> None:
     assert "START RequestId:" in out.stdout and "END RequestId:" in out.stdout
     assert "Init Duration:" in out.stdout
     assert "Cold versus warm" in out.stdout
+    # The example itself ran (its code was found and imported).
+    assert "Status: error" not in out.stdout and "Error Type" not in out.stdout
     assert out.stdout.count("warm") >= 5

@@ -16,7 +16,6 @@ from .common import (
     Output,
     OutputOpt,
     connect,
-    console,
     fail,
     note,
     print_json,
@@ -77,7 +76,7 @@ def traces(
             if output is Output.json:
                 print_json(trace)
             else:
-                console.print(timeline_table(trace))
+                show_table(timeline_table(trace))
             return
         found = client.traces(function, limit)
     if output is Output.json:
