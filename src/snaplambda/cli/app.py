@@ -71,12 +71,9 @@ def main() -> None:
     """Run the command; an unexpected failure is one line, not a traceback
     (``SNAPLAMBDA_DEBUG=1`` shows the traceback)."""
     try:
-        app(prog_name="snaplambda")  # also under `python -m snaplambda`
-    except BrokenPipeError:
-        # The reader went away (``snaplambda logs | head``): stop quietly.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(0)
+        # prog_name: also under `python -m snaplambda`. A reader that goes away
+        # (`snaplambda logs | head`) ends the command quietly: click sees to that.
+        app(prog_name="snaplambda")
     except Exception as exc:
         if os.environ.get("SNAPLAMBDA_DEBUG"):
             raise

@@ -1,11 +1,15 @@
 """How ``--help`` reads: the workflow panels commands are grouped in, and help
 without Python type tags.
 
-Typer 0.2x labels every parameter in its rich help with the Python type it was
-annotated with (``<str>``, ``<int>``, ``<path>``) and does so for flags as well,
-its own ``--help`` included (``<bool>``), which means nothing to someone typing a
-command.  The command and group classes here give each option a conventional
-placeholder instead (``TEXT``, ``INTEGER``, ``PATH``, ``a|b`` for choices, nothing
+The typer installed here (0.29, which carries its own copy of click instead of
+click's ``TEXT`` / ``INTEGER`` types) labels every parameter in its rich help with
+the Python type it was annotated with (``<str>``, ``<int>``, ``<path>``), and does
+so for flags as well, its own ``--help`` included (``<bool>``): its rich options
+panel asks each parameter for its type without asking whether it takes a value.
+That means nothing to someone typing a command.
+
+The command and group classes here give each option a conventional placeholder
+instead (``TEXT``, ``INTEGER``, ``PATH``, ``a|b`` for choices, nothing
 for flags) unless it names its own ``metavar``, and show an argument by its name
 alone.
 """
@@ -40,6 +44,8 @@ def placeholder(option: TyperOption) -> str:
     if option.is_flag or option.count:
         return ""
     descriptor = getattr(option, "type_descriptor", None)
+    if descriptor is None:  # a typer built on click's own types names them itself
+        return str(getattr(getattr(option, "type", None), "name", "text")).upper()
     choices = _choices(descriptor)
     if choices:
         return choices
