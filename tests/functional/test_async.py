@@ -162,15 +162,17 @@ def test_exhausted_events_go_to_the_dlq_and_can_be_redriven(
     )
     ep = ["--endpoint", srv.endpoint]
 
-    def listed() -> list[str]:
+    def listed() -> list[list[str]]:
         result = cli("dlq", "list", "--function", "async-dlq", *ep)
         assert result.returncode == 0, result.stderr
-        return [line for line in result.stdout.splitlines() if line.startswith(request_id)]
+        lines = result.stdout.splitlines()
+        # Each dead letter: "ID  FUNCTION", then why and when, then the error.
+        return [lines[i : i + 3] for i, line in enumerate(lines) if line.startswith(request_id)]
 
-    (line,) = wait_for(listed)
-    fields = line.split("\t")
-    assert fields[1:4] == ["async-dlq", "RetriesExhausted", "3"]
-    assert "failing run 3" in fields[5]
+    (letter,) = wait_for(listed)
+    assert letter[0].split() == [request_id, "async-dlq"]
+    assert letter[1].startswith("  RetriesExhausted after 3 attempt(s), ")
+    assert "failing run 3" in letter[2]
     assert not marker.exists()
     redriven = cli("dlq", "redrive", request_id, *ep)
     assert redriven.returncode == 0, redriven.stderr

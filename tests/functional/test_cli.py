@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,12 +12,19 @@ from typing import Any
 from tests.support import FUNCTIONS, Server, free_port
 
 
-def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str, timeout: float = 120, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``snaplambda ARGS`` in a subprocess with stdout and stderr captured (pipes, not
+    a terminal), in an environment without COLUMNS so rich uses its 80 columns."""
+    environ = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "FORCE_COLOR")}
     return subprocess.run(
         [sys.executable, "-m", "snaplambda", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
+        input=stdin,
+        env={**environ, **(env or {})},
     )
 
 
@@ -76,4 +84,6 @@ def test_demo_once_shows_cold_and_warm(tmp_path: Path) -> None:
     assert "START RequestId:" in out.stdout and "END RequestId:" in out.stdout
     assert "Init Duration:" in out.stdout
     assert "Cold versus warm" in out.stdout
+    # The example itself ran (its code was found and imported).
+    assert "Status: error" not in out.stdout and "Error Type" not in out.stdout
     assert out.stdout.count("warm") >= 5

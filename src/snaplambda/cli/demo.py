@@ -16,7 +16,7 @@ from ..client.api import Client
 from ..packaging.zipdir import zip_directory
 from ..platform import Platform
 
-EXAMPLE = Path(__file__).parent / "examples" / "hello"
+EXAMPLE = Path(__file__).parent.parent / "examples" / "hello"
 WARM_INVOKES = 5
 
 

@@ -2,44 +2,55 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from typing import Annotated, Optional
 
 import typer
 
-from .common import EndpointOpt, connect, console, err, fail
+from . import render
+from .common import EndpointOpt, Output, OutputOpt, connect, fail, note, print_json, say
+from .help import Command, Group
 
 app = typer.Typer(
-    no_args_is_help=True, help="Asynchronous events that failed for good (dead letters)."
+    cls=Group,
+    no_args_is_help=True,
+    help="Asynchronous events that failed for good (dead letters).",
 )
 
 
-@app.command("list")
+@app.command("list", cls=Command)
 def dlq_list(
     function: Annotated[
-        Optional[str], typer.Option("--function", help="Only this function's.")  # noqa: UP045
+        Optional[str],  # noqa: UP045 - typer needs Optional at runtime on 3.11
+        typer.Option("--function", metavar="NAME", help="Only this function's."),
     ] = None,
     endpoint: EndpointOpt = None,
+    output: OutputOpt = Output.text,
 ) -> None:
-    """List dead letters: id, function, condition, attempts, error."""
+    """List dead letters: id and function, why and when, the function's error."""
     with connect(endpoint) as client:
         letters = client.dead_letters(function)
+    if output is Output.json:
+        print_json({"DeadLetters": letters})
+        return
+    if not letters:
+        note("no dead letters")
+        return
     for letter in letters:
         name = letter["FunctionName"] + (f":{letter['Qualifier']}" if letter["Qualifier"] else "")
         failed = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(letter["FailedAt"]))
-        error = (letter["Error"] or "").replace("\n", " ")[:120]
-        sys.stdout.write(
-            f"{letter['Id']}\t{name}\t{letter['Condition']}\t{letter['Attempts']}\t"
-            f"{failed}\t{error}\n"
-        )
-    if not letters:
-        err.print("no dead letters")
+        say(f"{letter['Id']}  {name}")
+        say(f"  {letter['Condition']} after {letter['Attempts']} attempt(s), {failed} UTC")
+        if letter["Error"]:
+            say(f"  {render.error_summary(letter['Error'])}")
 
 
-@app.command("redrive")
+@app.command("redrive", cls=Command)
 def dlq_redrive(
-    ids: Annotated[Optional[list[str]], typer.Argument(help="Dead-letter ids.")] = None,  # noqa: UP045
+    ids: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Argument(metavar="ID...", help="Dead-letter ids."),
+    ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Redrive every dead letter.")] = False,
     endpoint: EndpointOpt = None,
 ) -> None:
@@ -49,6 +60,6 @@ def dlq_redrive(
     with connect(endpoint) as client:
         redriven = client.redrive(None if all_ else list(ids or []))
     missing = sorted(set(ids or []) - set(redriven))
-    console.print(f"redriven {len(redriven)} event(s)")
+    say(f"redriven {len(redriven)} event(s)")
     if missing:
         raise fail(f"no dead letter with id {', '.join(missing)}")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
+import orjson
 import typer
 
 from ..client.api import ClientError
-from .common import EndpointOpt, connect, console
+from . import render
+from .common import EndpointOpt, Output, OutputOpt, connect, show
 
 
 def _parse_since(value: str) -> int:
@@ -18,25 +21,39 @@ def _parse_since(value: str) -> int:
     raise typer.BadParameter(f"'{value}' is not a duration like 30s, 10m, 2h or 1d")
 
 
+def _show(event: dict[str, Any], output: Output) -> None:
+    if output is Output.json:  # one JSON object per line, so --follow streams too
+        sys.stdout.write(orjson.dumps(event).decode() + "\n")
+        sys.stdout.flush()
+        return
+    show(render.log_event(render.event_prefix(event), event["message"]))
+
+
 def logs(
-    name: Annotated[str, typer.Argument(help="Function name.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Function name.")],
     follow: Annotated[
         bool, typer.Option("--follow", "-f", help="Keep printing new events.")
     ] = False,
     since: Annotated[
-        str | None, typer.Option(help="Only events newer than 30s, 10m, 2h ...")
+        str | None,
+        typer.Option(metavar="DURATION", help="Only events newer than 30s, 10m, 2h, 1d ..."),
     ] = None,
     filter_text: Annotated[
         str | None,
         typer.Option(
             "--filter",
+            metavar="PATTERN",
             help='Text the event contains, a JSON field test (level = "ERROR") '
             "or a CloudWatch filter pattern.",
         ),
     ] = None,
     endpoint: EndpointOpt = None,
+    output: OutputOpt = Output.text,
 ) -> None:
-    """Print a function's logs (its LoggingConfig.LogGroup, /aws/lambda/NAME by default)."""
+    """Print a function's logs, each record with all its lines.
+
+    The log group is the function's LoggingConfig.LogGroup (/aws/lambda/NAME by
+    default); json prints one event per line, so --follow streams too."""
     body: dict[str, object] = {"logGroupName": f"/aws/lambda/{name}"}
     if since:
         body["startTime"] = _parse_since(since)
@@ -57,13 +74,7 @@ def logs(
                         raise
                     page = {"events": []}
                 for event in page["events"]:
-                    stamp = time.strftime("%H:%M:%S", time.gmtime(event["timestamp"] / 1000))
-                    console.print(
-                        f"[dim]{stamp} {event['logStreamName'][-8:]}[/dim] {event['message']}",
-                        highlight=False,
-                        soft_wrap=True,
-                        markup="[" not in event["message"],
-                    )
+                    _show(event, output)
                     body["nextToken"] = event["eventId"]
                 if not follow:
                     if "nextToken" in page:

@@ -5,13 +5,10 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any, Optional
 
-import httpx
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from ..client.api import Client
-from .common import EndpointOpt, endpoint_url, fail
+from .common import EndpointOpt, Output, OutputOpt, connect, console, note, print_json
 
 _CHARTS = (
     ("Invocations", "sum", ""),
@@ -49,33 +46,44 @@ def chart(series: dict[str, Any], stat: str, unit: str, title: str) -> Table | N
 
 
 def metrics(
-    name: Annotated[str, typer.Argument(help="Function name.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Function name.")],
     metric: Annotated[
         Optional[str],  # noqa: UP045 - typer needs Optional at runtime on 3.11
-        typer.Option("--metric", "-m", help="One metric (default: all platform metrics)."),
+        typer.Option(
+            "--metric", "-m", metavar="METRIC", help="One metric (default: all platform metrics)."
+        ),
     ] = None,
     namespace: Annotated[
-        str, typer.Option(help="AWS/Lambda, or the namespace of a custom (EMF) metric.")
+        str,
+        typer.Option(
+            metavar="NAMESPACE", help="AWS/Lambda, or the namespace of a custom (EMF) metric."
+        ),
     ] = "AWS/Lambda",
     dimension: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Option("--dimension", "-d", help="NAME=VALUE of a custom metric (repeat)."),
+        typer.Option(
+            "--dimension",
+            "-d",
+            metavar="NAME=VALUE",
+            help="NAME=VALUE of a custom metric (repeat).",
+        ),
     ] = None,
     qualifier: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option(help="A version or alias (the Resource dimension)."),
+        typer.Option(metavar="VERSION|ALIAS", help="A version or alias (the Resource dimension)."),
     ] = None,
     minutes: Annotated[int, typer.Option(help="How far back.")] = 60,
     period: Annotated[int, typer.Option(help="Seconds per bar.")] = 60,
     stat: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option(help="sum, average, minimum, maximum, count, p50, p90 or p99."),
+        typer.Option(
+            metavar="STAT", help="sum, average, minimum, maximum, count, p50, p90 or p99."
+        ),
     ] = None,
     endpoint: EndpointOpt = None,
+    output: OutputOpt = Output.text,
 ) -> None:
     """Chart a function's metrics (Invocations, Errors, Duration p50/p99, ...)."""
-    url = endpoint_url(endpoint)
-    console = Console()
     charts = (
         [(metric, stat or ("p50" if "Duration" in metric else "sum"), "")]
         if metric
@@ -86,17 +94,20 @@ def metrics(
         params["qualifier"] = qualifier
     if dimension:
         params["dimension"] = dimension
-    shown = 0
-    try:
-        with Client(url, timeout=30) as client:
-            for name_, stat_, unit in charts:
-                series = client.metric_series(name, {"metric": name_, **params})
-                table = chart(series, stat_, unit, f"{name_} ({stat_}, {period}s)")
-                if table is not None:
-                    console.print(table)
-                    console.print()
-                    shown += 1
-    except httpx.HTTPError as exc:
-        raise fail(f"cannot read metrics from {url}: {exc}") from exc
-    if not shown:
-        console.print(f"no data for {name} in the last {minutes} minutes")
+    found: list[dict[str, Any]] = []
+    with connect(endpoint, timeout=30) as client:
+        for name_, stat_, unit in charts:
+            series = client.metric_series(name, {"metric": name_, **params})
+            if series["datapoints"]:
+                found.append({**series, "stat": stat_, "unit": unit})
+    if output is Output.json:
+        print_json({"Metrics": found})
+        return
+    for series in found:
+        title = f"{series['metric']} ({series['stat']}, {period}s)"
+        table = chart(series, series["stat"], series["unit"], title)
+        if table is not None:
+            console.print(table)
+            console.print()
+    if not found:
+        note(f"no data for {name} in the last {minutes} minutes")

@@ -2,99 +2,186 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 import tempfile
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from ..config import Config, from_environ
 from .common import console, err, fail
 
+if TYPE_CHECKING:
+    from ..api.server import OnReady
+
+_DEFAULTS = Config()
+
+
+def check_port(host: str, port: int) -> None:
+    """End the command with one clear line if ``host:port`` cannot be listened on
+    (checked before anything is started or printed; the server binds it again)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, proto) as probe:
+            # As uvicorn does: a port in TIME_WAIT is free, one with a listener is not.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        taken = exc.errno == errno.EADDRINUSE
+        hint = " (is a server running there?)" if taken else ""
+        raise fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}{hint}") from exc
+
+
+def _run(config: Config, on_ready: OnReady | None = None) -> None:
+    from ..api.server import run  # uvicorn and the platform load only to serve
+
+    try:
+        run(config, on_ready)
+    except SystemExit as exc:
+        # uvicorn exits (status 3) when it cannot start, e.g. the port was taken
+        # between the check and its bind; its own log line says why.
+        if exc.code not in (None, 0):
+            raise fail(f"the server on {config.endpoint} could not start", 1) from None
+        raise
+
 
 def serve(
-    host: Annotated[Optional[str], typer.Option(help="Interface to listen on.")] = None,  # noqa: UP045
-    port: Annotated[Optional[int], typer.Option(help="Port for all APIs.")] = None,  # noqa: UP045
-    state_dir: Annotated[Optional[Path], typer.Option(help="Where state is kept.")] = None,  # noqa: UP045
+    host: Annotated[
+        str, typer.Option(metavar="ADDRESS", help="Interface to listen on.")
+    ] = _DEFAULTS.host,
+    port: Annotated[
+        int, typer.Option(envvar="SNAPLAMBDA_PORT", help="Port for all APIs.")
+    ] = _DEFAULTS.port,
+    state_dir: Annotated[
+        Path, typer.Option(envvar="SNAPLAMBDA_STATE_DIR", help="Where state is kept.")
+    ] = _DEFAULTS.state_dir,
     keep_alive: Annotated[
-        Optional[float], typer.Option(help="Idle seconds before an environment stops.")  # noqa: UP045
-    ] = None,
+        float,
+        typer.Option(
+            metavar="SECONDS",
+            envvar="SNAPLAMBDA_KEEP_ALIVE",
+            help="Idle seconds before an environment stops.",
+        ),
+    ] = _DEFAULTS.keep_alive_s,
     keep_alive_policy: Annotated[
-        Optional[str], typer.Option(help="fixed | adaptive (learns idle times per function)")  # noqa: UP045
-    ] = None,
+        str,
+        typer.Option(
+            metavar="POLICY",
+            envvar="SNAPLAMBDA_KEEP_ALIVE_POLICY",
+            help="fixed, or adaptive: learns idle times per function.",
+        ),
+    ] = _DEFAULTS.keep_alive_policy,
     max_concurrency: Annotated[
-        Optional[int], typer.Option(help="Platform-wide concurrent executions.")  # noqa: UP045
-    ] = None,
+        int,
+        typer.Option(
+            envvar="SNAPLAMBDA_MAX_CONCURRENCY", help="Platform-wide concurrent executions."
+        ),
+    ] = _DEFAULTS.max_concurrency,
     memory_limiter: Annotated[
-        Optional[str], typer.Option(help="auto | cgroup | rlimit | off")  # noqa: UP045
-    ] = None,
+        str,
+        typer.Option(
+            metavar="MODE",
+            envvar="SNAPLAMBDA_MEMORY_LIMITER",
+            help="How memory is limited: auto, cgroup, rlimit or off.",
+        ),
+    ] = _DEFAULTS.memory_limiter,
     sandbox: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(help="auto | bwrap | off: run environments in bubblewrap."),
-    ] = None,
+        str,
+        typer.Option(
+            metavar="MODE",
+            envvar="SNAPLAMBDA_SANDBOX",
+            help="Environment sandbox: auto (bubblewrap where it works), bwrap or off.",
+        ),
+    ] = _DEFAULTS.sandbox,
     init_timeout: Annotated[
-        Optional[float], typer.Option(help="Seconds allowed for a function's init (10).")  # noqa: UP045
-    ] = None,
+        float,
+        typer.Option(
+            metavar="SECONDS",
+            envvar="SNAPLAMBDA_INIT_TIMEOUT",
+            help="Seconds allowed for a function's init.",
+        ),
+    ] = _DEFAULTS.init_timeout_s,
     otlp_endpoint: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(help="OpenTelemetry collector (OTLP/HTTP) to export traces to."),
+        Optional[str],  # noqa: UP045 - typer needs Optional at runtime on 3.11
+        typer.Option(
+            metavar="URL",
+            envvar="SNAPLAMBDA_OTLP_ENDPOINT",
+            help="OpenTelemetry collector (OTLP/HTTP) to export traces to.",
+        ),
     ] = None,
 ) -> None:
     """Serve the Lambda API (and friends) on one port."""
-    from ..api.server import run
-
-    if memory_limiter not in (None, "auto", "cgroup", "rlimit", "off"):
+    if memory_limiter not in ("auto", "cgroup", "rlimit", "off"):
         raise fail(f"--memory-limiter '{memory_limiter}' is not one of auto, cgroup, rlimit, off")
-    if sandbox not in (None, "auto", "bwrap", "off"):
+    if sandbox not in ("auto", "bwrap", "off"):
         raise fail(f"--sandbox '{sandbox}' is not one of auto, bwrap, off")
-    if keep_alive_policy not in (None, "fixed", "adaptive"):
+    if keep_alive_policy not in ("fixed", "adaptive"):
         raise fail(f"--keep-alive-policy '{keep_alive_policy}' is not one of fixed, adaptive")
-    config = from_environ().with_overrides(
-        host=host,
-        port=port,
-        state_dir=state_dir,
-        keep_alive_s=keep_alive,
-        keep_alive_policy=keep_alive_policy,
-        max_concurrency=max_concurrency,
-        memory_limiter=memory_limiter,
-        sandbox=sandbox,
-        init_timeout_s=init_timeout,
-        otlp_endpoint=otlp_endpoint,
-    )
-    err.print(f"snaplambda serving on {config.endpoint} (state: {config.state_dir})")
-    run(config)
+    try:
+        config = from_environ().with_overrides(
+            host=host,
+            port=port,
+            state_dir=state_dir,
+            keep_alive_s=keep_alive,
+            keep_alive_policy=keep_alive_policy,
+            max_concurrency=max_concurrency,
+            memory_limiter=memory_limiter,
+            sandbox=sandbox,
+            init_timeout_s=init_timeout,
+            otlp_endpoint=otlp_endpoint,
+        )
+    except ValueError as exc:  # a malformed SNAPLAMBDA_* variable
+        raise fail(f"bad configuration: {exc}") from exc
+    check_port(config.host, config.port)
+    err.print(f"snaplambda serving on {config.endpoint} (state: {config.state_dir})", markup=False)
+    _run(config)
 
 
 def demo(
     once: Annotated[bool, typer.Option(help="Exit after the table instead of serving.")] = False,
-    port: Annotated[Optional[int], typer.Option(help="Port to serve on.")] = None,  # noqa: UP045
+    port: Annotated[
+        int, typer.Option(envvar="SNAPLAMBDA_PORT", help="Port to serve on.")
+    ] = _DEFAULTS.port,
     state_dir: Annotated[
-        Optional[Path], typer.Option(help="State directory (default: a fresh temporary one).")  # noqa: UP045
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="State directory (default: a fresh temporary one)."),
     ] = None,
 ) -> None:
     """Start the embedded platform, deploy the example, invoke it cold and warm."""
-    from ..api.server import run
     from ..platform import Platform
     from .demo import run_demo
 
+    try:
+        config: Config = from_environ().with_overrides(port=port)
+    except ValueError as exc:
+        raise fail(f"bad configuration: {exc}") from exc
+    check_port(config.host, config.port)
     tmp = None
     if state_dir is None:
         tmp = tempfile.TemporaryDirectory(prefix="snaplambda-demo-")
         state_dir = Path(tmp.name)
-    config: Config = from_environ().with_overrides(port=port, state_dir=state_dir)
+    config = config.with_overrides(state_dir=state_dir)
 
     async def on_ready(platform: Platform) -> bool:
-        err.print(f"snaplambda serving on {config.endpoint} (limits: {platform.limiter.mechanism})")
+        err.print(
+            f"snaplambda serving on {config.endpoint} (limits: {platform.limiter.mechanism})",
+            markup=False,
+        )
         await run_demo(platform, console)
         if not once:
             console.print(
-                f"\nStill serving on {config.endpoint}: try `snaplambda invoke hello "
-                f"--endpoint {config.endpoint}`. Ctrl-C to stop."
+                f"\nStill serving on {config.endpoint} (Ctrl-C to stop); try\n"
+                f"  snaplambda invoke hello --endpoint {config.endpoint}",
+                markup=False,
             )
         return not once
 
     try:
-        run(config, on_ready)
+        _run(config, on_ready)
     finally:
         if tmp is not None:
             tmp.cleanup()

@@ -6,39 +6,58 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
+from rich.text import Text
 
 from ..config import from_environ
 from ..errors import AwsError
-from ..snapstart.check import check
+from .common import Output, OutputOpt, console, fail, print_json
+from .help import Command, Group
 
-app = typer.Typer(no_args_is_help=True, help="SnapStart: snapshots of published versions.")
-console = Console()
+app = typer.Typer(
+    cls=Group, no_args_is_help=True, help="SnapStart: snapshots of published versions."
+)
 
 
-@app.command("check")
+@app.command("check", cls=Command)
 def check_command(
-    path: Annotated[Path, typer.Argument(help="The function's code directory.")],
-    handler: Annotated[str, typer.Option(help="module.function")] = "app.handler",
-    runtime: Annotated[str, typer.Option(help="python3.12 or later")] = "python3.12",
+    path: Annotated[Path, typer.Argument(metavar="PATH", help="The function's code directory.")],
+    handler: Annotated[str, typer.Option(metavar="MODULE.FUNCTION", help="Handler.")] = (
+        "app.handler"
+    ),
+    runtime: Annotated[
+        str, typer.Option(metavar="RUNTIME", help="python3.12 or later.")
+    ] = "python3.12",
+    output: OutputOpt = Output.text,
 ) -> None:
-    """Run the code's init and before-snapshot hooks as a snapshot would and report
+    """Report what a SnapStart snapshot of the code would break or share.
+
+    Runs the code's init and before-snapshot hooks as a snapshot would, and lists
     what would fail or be shared by every restored environment."""
+    from ..snapstart.check import check
+
     if not path.is_dir():
-        console.print(f"[red]error:[/red] {path} is not a directory")
-        raise typer.Exit(2)
+        raise fail(f"{path} is not a directory", 2)
     try:
-        found, output = check(path, handler, runtime, from_environ().interpreters)
+        found, printed = check(path, handler, runtime, from_environ().interpreters)
     except AwsError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    if output.strip():
-        console.print("[dim]function output during init:[/dim]")
-        console.print(output.rstrip(), markup=False, highlight=False)
-    for finding in found:
-        style = "red" if finding.level == "error" else "yellow"
-        console.print(f"[{style}]{finding.level}:[/{style}] {finding.message}", highlight=False)
-    if any(f.level == "error" for f in found):
+        raise fail(str(exc), 2) from exc
+    failed = any(f.level == "error" for f in found)
+    if output is Output.json:
+        print_json(
+            {
+                "Ready": not failed,
+                "Findings": [{"Level": f.level, "Message": f.message} for f in found],
+                "Output": printed,
+            }
+        )
+    else:
+        if printed.strip():
+            console.print(Text("function output during init:", style="dim"))
+            console.out(printed.rstrip(), highlight=False)
+        for finding in found:
+            style = "red" if finding.level == "error" else "yellow"
+            console.print(Text.assemble((f"{finding.level}:", style), f" {finding.message}"))
+        if not found:
+            console.print(Text.assemble(("ok:", "green"), " ready for SnapStart"))
+    if failed:
         raise typer.Exit(1)
-    if not found:
-        console.print("[green]ok:[/green] ready for SnapStart")

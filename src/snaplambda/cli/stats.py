@@ -6,33 +6,41 @@ from typing import Annotated
 
 import typer
 
-from .common import EndpointOpt, connect, console
+from . import render
+from .common import EndpointOpt, Output, OutputOpt, connect, print_json, say, show_table
 
 
 def stats(
-    name: Annotated[str, typer.Argument(help="Function name.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Function name.")],
     endpoint: EndpointOpt = None,
+    output: OutputOpt = Output.text,
 ) -> None:
-    """Cold starts, provisioned utilization, idle memory and spill-overs of a function,
-    by qualifier (beyond AWS)."""
+    """Cold starts, provisioned use and idle memory by qualifier (beyond AWS)."""
     with connect(endpoint) as client:
         doc = client.stats(name)
+    if output is Output.json:
+        print_json(doc)
+        return
     keep = doc["KeepAlive"]
-    console.print(
+    say(
         f"keep-alive: {keep['Policy']} ({keep.get('Source', 'fixed')}) "
-        f"{keep['KeepAliveSeconds']:.0f} s, pre-warm {keep.get('PreWarmSeconds', 0):.0f} s",
-        highlight=False,
+        f"{keep['KeepAliveSeconds']:.0f} s, pre-warm {keep.get('PreWarmSeconds', 0):.0f} s"
     )
-    console.print(
-        "qualifier\tinvokes\tcold\tcold rate\tidle GB-s\tprovisioned\tutil\tspill-overs",
-        highlight=False,
-    )
+    rows = []
     for qualifier, row in sorted(doc["Qualifiers"].items()):
         pc = row.get("Provisioned")
-        provisioned = f"{pc['Allocated']}/{pc['Requested']} {pc['Status']}" if pc else "-"
-        console.print(
-            f"{qualifier}\t{row['Invocations']}\t{row['ColdStarts']}\t"
-            f"{row['ColdStartRate']:.1%}\t{row.get('IdleGBSeconds', 0.0):.1f}\t{provisioned}\t"
-            + (f"{pc['Utilization']:.1%}\t{pc['SpillOvers']}" if pc else "-\t-"),
-            highlight=False,
+        rows.append(
+            (
+                qualifier,
+                str(row["Invocations"]),
+                str(row["ColdStarts"]),
+                f"{row['ColdStartRate']:.1%}",
+                f"{row.get('IdleGBSeconds', 0.0):.1f}",
+                f"{pc['Allocated']}/{pc['Requested']} {pc['Status']}" if pc else "-",
+                f"{pc['Utilization']:.1%}" if pc else "-",
+                str(pc["SpillOvers"]) if pc else "-",
+            )
         )
+    columns = ("QUALIFIER", "INVOKES", "COLD", "RATE", "IDLE GB-S", "PROVISIONED", "UTIL", "SPILL")
+    numbers = ("INVOKES", "COLD", "RATE", "IDLE GB-S", "UTIL", "SPILL")
+    show_table(render.table(columns, rows, right=numbers))

@@ -27,6 +27,7 @@ class InvokeResponse:
     function_error: str | None
     executed_version: str | None
     log: str
+    request_id: str = ""
 
 
 class Client:
@@ -86,6 +87,66 @@ class Client:
         response = self._http.put(f"/2015-03-31/functions/{name}/code", json=body)
         return self._check(response).json()  # type: ignore[no-any-return]
 
+    # -- used by ``functions``, ``publish`` and ``alias`` -----------------------
+
+    def _pages(self, path: str, key: str, params: dict[str, str] | None = None) -> list[Any]:
+        """Every item of a listing that pages with ``Marker`` / ``NextMarker``."""
+        items: list[Any] = []
+        query = dict(params or {})
+        while True:
+            page = self._check(self._http.get(path, params=query)).json()
+            items.extend(page.get(key) or [])
+            if not page.get("NextMarker"):
+                return items
+            query["Marker"] = page["NextMarker"]
+
+    def list_functions(self) -> list[dict[str, Any]]:
+        """ListFunctions, all pages: each function's $LATEST configuration."""
+        return self._pages("/2015-03-31/functions/", "Functions")
+
+    def function(self, name: str, qualifier: str | None = None) -> dict[str, Any]:
+        """GetFunction (the server's ResourceNotFoundException if there is none)."""
+        params = {"Qualifier": qualifier} if qualifier else None
+        response = self._http.get(f"/2015-03-31/functions/{name}", params=params)
+        return self._check(response).json()  # type: ignore[no-any-return]
+
+    def delete_function(
+        self, name: str, qualifier: str | None = None, *, missing_ok: bool = False
+    ) -> bool:
+        """DeleteFunction: the function, or only the version ``qualifier``.  With
+        ``missing_ok`` a function that does not exist gives False instead of the
+        server's ResourceNotFoundException."""
+        params = {"Qualifier": qualifier} if qualifier else None
+        response = self._http.delete(f"/2015-03-31/functions/{name}", params=params)
+        if missing_ok:
+            return self._found(response) is not None
+        self._check(response)
+        return True
+
+    def list_versions(self, name: str) -> list[dict[str, Any]]:
+        """ListVersionsByFunction, all pages ($LATEST first)."""
+        return self._pages(f"/2015-03-31/functions/{name}/versions", "Versions")
+
+    def list_aliases(self, name: str) -> list[dict[str, Any]]:
+        """ListAliases, all pages."""
+        return self._pages(f"/2015-03-31/functions/{name}/aliases", "Aliases")
+
+    def put_alias(self, name: str, alias: str, body: dict[str, Any]) -> dict[str, Any]:
+        """UpdateAlias with exactly ``body`` (FunctionVersion, Description,
+        RoutingConfig: what it leaves out stays as it is)."""
+        return self._check(  # type: ignore[no-any-return]
+            self._http.put(f"/2015-03-31/functions/{name}/aliases/{alias}", json=body)
+        ).json()
+
+    def delete_alias(self, name: str, alias: str, *, missing_ok: bool = False) -> bool:
+        """DeleteAlias; with ``missing_ok``, False when there was no such function or
+        alias instead of the server's ResourceNotFoundException."""
+        response = self._http.delete(f"/2015-03-31/functions/{name}/aliases/{alias}")
+        if missing_ok:
+            return self._found(response) is not None
+        self._check(response)
+        return True
+
     # -- used by ``deploy`` of SAM templates -----------------------------------
 
     def publish_layer_version(self, layer_name: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -125,9 +186,21 @@ class Client:
             return None
         return self._check(response).json()  # type: ignore[no-any-return]
 
-    def create_alias(self, name: str, alias: str, version: str) -> dict[str, Any]:
-        """CreateAlias ``alias`` of ``name`` pointing at ``version``."""
-        body = {"Name": alias, "FunctionVersion": version}
+    def create_alias(
+        self,
+        name: str,
+        alias: str,
+        version: str,
+        description: str | None = None,
+        weights: dict[str, float] | None = None,
+    ) -> dict[str, Any]:
+        """CreateAlias ``alias`` of ``name`` pointing at ``version`` (and routing
+        ``weights``, {version: share}, to others)."""
+        body: dict[str, Any] = {"Name": alias, "FunctionVersion": version}
+        if description is not None:
+            body["Description"] = description
+        if weights:
+            body["RoutingConfig"] = {"AdditionalVersionWeights": weights}
         return self._check(  # type: ignore[no-any-return]
             self._http.post(f"/2015-03-31/functions/{name}/aliases", json=body)
         ).json()
@@ -196,15 +269,6 @@ class Client:
             return None
         return self._check(response)
 
-    def delete_function(self, name: str) -> bool:
-        """DeleteFunction; False when there was no such function."""
-        return self._found(self._http.delete(f"/2015-03-31/functions/{name}")) is not None
-
-    def delete_alias(self, name: str, alias: str) -> bool:
-        """DeleteAlias; False when there was no such function or alias."""
-        response = self._http.delete(f"/2015-03-31/functions/{name}/aliases/{alias}")
-        return self._found(response) is not None
-
     def get_layer_version(self, layer_name: str, version: int) -> dict[str, Any] | None:
         """GetLayerVersion, or None if that version does not exist (any more)."""
         response = self._http.get(f"/2018-10-31/layers/{layer_name}/versions/{version}")
@@ -250,9 +314,17 @@ class Client:
         self._check(self._http.delete(f"/2026-snaplambda/stacks/{name}"))
 
     def invoke(
-        self, name: str, payload: bytes, qualifier: str | None = None, tail: bool = True
+        self,
+        name: str,
+        payload: bytes,
+        qualifier: str | None = None,
+        tail: bool = True,
+        invocation_type: str = "RequestResponse",
     ) -> InvokeResponse:
-        headers = {"X-Amz-Log-Type": "Tail"} if tail else {}
+        """Invoke; ``invocation_type`` Event queues it (202, no payload, no log)."""
+        headers = {"X-Amz-Invocation-Type": invocation_type}
+        if tail and invocation_type == "RequestResponse":
+            headers["X-Amz-Log-Type"] = "Tail"
         params = {"Qualifier": qualifier} if qualifier else None
         response = self._check(
             self._http.post(
@@ -269,6 +341,7 @@ class Client:
             response.headers.get("x-amz-function-error"),
             response.headers.get("x-amz-executed-version"),
             base64.b64decode(log).decode("utf-8", "replace") if log else "",
+            response.headers.get("x-amzn-requestid", ""),
         )
 
     def logs(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -296,23 +369,20 @@ class Client:
         response = self._check(self._http.post("/_snaplambda/dlq/redrive", json=body))
         return response.json()["Redriven"]  # type: ignore[no-any-return]
 
-    # -- used by ``metrics`` and ``traces``, which report any httpx.HTTPError as it is:
-    # an error status raises httpx.HTTPStatusError here, not ClientError ----------
+    # -- used by ``metrics`` and ``traces`` ---------------------------------------
 
     def metric_series(self, function: str, params: dict[str, Any]) -> dict[str, Any]:
         """snaplambda's datapoints of one metric of ``function`` (``params``: metric,
         namespace, period, minutes, qualifier, dimension)."""
         response = self._http.get(f"/_snaplambda/metrics/{function}", params=params)
-        response.raise_for_status()
-        return response.json()  # type: ignore[no-any-return]
+        return self._check(response).json()  # type: ignore[no-any-return]
 
     def traces(self, function: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
         """snaplambda's recent X-Ray traces (only ``function``'s when given)."""
         params: dict[str, Any] = {"limit": limit}
         if function:
             params["function"] = function
-        response = self._http.get("/_snaplambda/traces", params=params)
-        response.raise_for_status()
+        response = self._check(self._http.get("/_snaplambda/traces", params=params))
         return response.json()["Traces"]  # type: ignore[no-any-return]
 
     def trace(self, trace_id: str) -> dict[str, Any] | None:
@@ -321,5 +391,4 @@ class Client:
         response = self._http.get(f"/_snaplambda/traces/{trace_id}")
         if response.status_code == 404:
             return None
-        response.raise_for_status()
-        return response.json()  # type: ignore[no-any-return]
+        return self._check(response).json()  # type: ignore[no-any-return]

@@ -87,6 +87,7 @@ class EnvironmentSpec:
             "_SNAPLAMBDA_PATHS": os.pathsep.join(
                 [str(self.code_path), *self.layer_python_paths(), *self.extra_paths]
             ),
+            "_SNAPLAMBDA_LAYERS": os.pathsep.join(str(layer) for layer in self.layer_dirs),
         }
         if cfg.log_format == "JSON":  # as Lambda sets them, for the runtime and Powertools
             env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"

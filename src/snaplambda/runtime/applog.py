@@ -104,16 +104,37 @@ def install_logging() -> None:
             root.setLevel(level.upper())
 
 
+def _error_lines(doc: dict[str, Any]) -> list[str]:
+    """The text lines Lambda's runtime logs for an error document: ``[ERROR] Type:
+    message``, then ``Traceback (most recent call last):`` and each frame's lines,
+    their indentation made of no-break spaces so log viewers keep it."""
+    head = "[ERROR]"
+    if doc.get("errorType"):
+        head += f" {doc['errorType']}"
+    if doc.get("errorMessage"):
+        head += f"{':' if doc.get('errorType') else ''} {doc['errorMessage']}"
+    lines = [head]
+    trace = doc.get("stackTrace")
+    if trace is not None:
+        lines.append("Traceback (most recent call last):")
+        for entry in trace:
+            if not entry:
+                lines.append("")
+            for line in entry.splitlines():
+                stripped = line.lstrip(" ")
+                lines.append("\u00a0" * (len(line) - len(stripped)) + stripped)
+    return lines
+
+
 def log_error(doc: dict[str, Any]) -> None:
+    """Log an error document as Lambda's runtime does: one JSON event, or one text
+    event whose lines are joined by CR (the log stream is split at LF)."""
     if json_format:
         event = {"timestamp": iso(time.time()), "level": "ERROR", **doc}
         event.setdefault("requestId", request_id)
         sys.stderr.write(json.dumps(event, default=str) + "\n")
         sys.stderr.flush()
         return
-    lines = [f"[ERROR] {doc['errorType']}: {doc['errorMessage']}"]
-    if doc.get("stackTrace"):
-        lines.append("Traceback (most recent call last):")
-        lines.extend(entry.rstrip("\n") for entry in doc["stackTrace"])
-    sys.stderr.write("\r".join(lines).replace("\n", "\r") + "\n")
+    text = "\r".join(_error_lines(doc))
+    sys.stderr.write(text.replace("\n", "\r") + "\n")
     sys.stderr.flush()

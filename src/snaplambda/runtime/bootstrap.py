@@ -22,7 +22,7 @@ import time
 from . import applog
 from . import errortypes as types
 from .context import LambdaContext
-from .errors import error_document
+from .errors import error_document, set_layers
 from .frames import encode, read_blocking
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs every cold start
@@ -244,6 +244,7 @@ def main() -> None:
     front = [p for p in private.get("_SNAPLAMBDA_PATHS", "").split(os.pathsep) if p]
     os.chdir(os.environ.get("LAMBDA_TASK_ROOT") or ".")
     _set_sys_path(front, os.environ.get("LAMBDA_RUNTIME_DIR", ""))
+    set_layers(private.get("_SNAPLAMBDA_LAYERS", "").split(os.pathsep))
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     sys.stderr.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     applog.install_logging()

@@ -70,13 +70,13 @@ def remove(client: Client, resource: Mapping[str, Any], going: Collection[str]) 
     outcome = Outcome(resource["LogicalResourceId"], kind, physical, "deleted")
     try:
         if kind == FUNCTION:
-            if not client.delete_function(physical):
+            if not client.delete_function(physical, missing_ok=True):
                 outcome.details.append("was already gone")
         elif kind == ALIAS:
             *_, function, alias = physical.split(":")
             if function in going:
                 outcome.details.append("with its function")
-            elif not client.delete_alias(function, alias):
+            elif not client.delete_alias(function, alias, missing_ok=True):
                 outcome.details.append("was already gone")
         elif kind == LAYER_VERSION and resource.get("DeletionPolicy") != "Retain":
             client.delete_layer_version(*layer_version_of(physical))
