@@ -51,7 +51,7 @@ def test_help_groups_commands_by_workflow() -> None:
     assert out.returncode == 0, out.stderr
     listed = panels(out.stdout)
     assert listed["Serve"] == ["serve", "demo"]
-    assert listed["Deploy"] == ["deploy"]
+    assert listed["Deploy"] == ["deploy", "delete"]
     assert listed["Invoke"] == ["invoke"]
     assert listed["Logs"] == ["logs"]
     assert listed["Manage"] == ["publish", "functions", "alias", "dlq"]
