@@ -34,6 +34,7 @@ from .control.quotas import SYNC_PAYLOAD_MAX_BYTES, UNZIPPED_MAX_BYTES, ZIP_MAX_
 from .control.store import SqliteStore
 from .control.versions import VersionService
 from .errors import AwsError
+from .execution.awsenv import sdk_environment
 from .execution.environment import InvokeRequest, InvokeResult
 from .execution.errors import Throttled
 from .execution.fleet import ProvisionedFleet
@@ -42,6 +43,7 @@ from .execution.limits import make_limiter
 from .execution.pool import EnvironmentPool
 from .execution.runtimefiles import install_runtime
 from .execution.runtimes import RuntimeResolver
+from .execution.sdk import SdkStatus, compile_for, provide
 from .execution.spawn import FreshProcessSpawner
 from .observability.logstore import LogStore
 from .observability.metrics import MetricsStore
@@ -140,6 +142,12 @@ class Platform:
         )
         self.pool.snapshots = self.snapshots.spawner_for
         self.pool.extra_env["AWS_XRAY_DAEMON_ADDRESS"] = self.xray_address
+        self.pool.extra_env.update(sdk_environment(config.host, config.port))
+        self.sdk = SdkStatus(None, None, reason="the platform has not started")
+        """The AWS SDK functions find; installed and linked by :meth:`start`."""
+        self._sdk_bytecode = Precompiler(
+            lambda runtime: self.resolver.resolve(runtime).path, compile=compile_for
+        )
         self.fleet = self.pool.fleet = ProvisionedFleet(self.pool)
         self.fleet.on_use = self.metrics.provisioned
         self.pool.on_admit = self.metrics.concurrency
@@ -210,6 +218,13 @@ class Platform:
         """Compile new code's bytecode in the background with the function's own
         interpreter, before its first cold start needs it."""
         self.precompiler.submit(self.code.path(cfg.code_key), cfg.runtime)
+        self._compile_sdk(cfg.runtime)
+
+    def _compile_sdk(self, runtime: str) -> None:
+        """Compile the SDK's bytecode for ``runtime`` in the background, once per
+        release and Python (a marker in the shared copy remembers it)."""
+        if self.sdk.directory is not None and self.sdk.offered(runtime):
+            self._sdk_bytecode.submit(self.sdk.directory, runtime)
 
     def _on_publish(self, cfg: FunctionConfig) -> None:
         with contextlib.suppress(RuntimeError):  # no loop: the first invoke builds it
@@ -220,10 +235,17 @@ class Platform:
         self.versions.set_state(cfg.name, cfg.version, state, code, reason)
 
     async def start(self) -> None:
-        """Start the background work (the asynchronous-invocation worker)."""
+        """Install the SDK functions find, then start the background work (the
+        asynchronous-invocation worker)."""
+        config = self.config
+        # Its first install copies a few thousand files: not on the event loop.
+        self.sdk = await asyncio.to_thread(
+            provide, config.runtime_dir, config.sdk_cache_dir, config.sdk
+        )
         self.async_worker.start()
         for latest in self.functions.list():  # SnapStart versions rebuild their snapshots
             for cfg in self.versions.list(latest.name):
+                self._compile_sdk(cfg.runtime)
                 self.snapshots.build(cfg)
         self.provisioned.start()  # stored provisioned concurrency fills again
         self.autoscaler.start()

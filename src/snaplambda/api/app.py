@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .. import __version__
+from ..execution.awsenv import AUTH_MODE
 from ..platform import Platform
 from . import (
     async_admin_api,
@@ -82,6 +83,8 @@ async def _health(request: Request) -> Response:
             "asyncEventsQueued": platform.async_worker.queue.count(),
             "asyncEventsRunning": platform.async_worker.running,
             "snapshots": platform.snapshots.memory_report(),
+            "auth": AUTH_MODE,
+            "sdk": platform.sdk.describe(),
         }
     )
 

@@ -28,7 +28,9 @@ def check_command(
         console.print(f"[red]error:[/red] {path} is not a directory")
         raise typer.Exit(2)
     try:
-        found, output = check(path, handler, runtime, from_environ().interpreters)
+        config = from_environ()
+        sdk_cache = config.sdk_cache_dir if config.sdk else None
+        found, output = check(path, handler, runtime, config.interpreters, sdk_cache=sdk_cache)
     except AwsError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc

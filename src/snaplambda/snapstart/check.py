@@ -74,8 +74,11 @@ def check(
     runtime: str,
     interpreters: Mapping[str, str] | None = None,
     timeout_s: float = 130.0,
+    sdk_cache: Path | None = None,
 ) -> tuple[list[Finding], str]:
-    """Probe the code at ``path``; returns (findings, the function's output)."""
+    """Probe the code at ``path``; returns (findings, the function's output).  With
+    ``sdk_cache``, its init finds the AWS SDK as a deployed function's does."""
+    from ..execution import sdk
     from ..execution.runtimefiles import install_runtime
 
     validation.check_snap_start(runtime, "PublishedVersions")
@@ -83,6 +86,8 @@ def check(
     with tempfile.TemporaryDirectory(prefix="snaplambda-check-") as tmp:
         runtime_dir = Path(tmp, "runtime")
         install_runtime(runtime_dir)
+        if sdk_cache is not None:
+            sdk.provide(runtime_dir, sdk_cache, runtimes=(runtime,))
         out_path = Path(tmp, "report.json")
         env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin",
