@@ -165,6 +165,16 @@ def test_function_calls_the_platforms_lambda_api(server: Server, lam: Any, runti
     assert f"sdk-nobody-{suffix}" in missing["Body"]["message"]
 
 
+def test_unserved_services_answer_from_the_platform(lam: Any) -> None:
+    _deploy(lam, "sdk-unserved", "python3.11")
+    out = invoke(lam, "sdk-unserved", {"action": "unserved"})
+    assert "FunctionError" not in out, out["Log"]
+    assert out["Body"] == {
+        "s3": ["404", 404],  # a REST-XML client reads the JSON error by its status only
+        "ssm": ["UnknownOperationException", 400],
+    }
+
+
 @pytest.mark.parametrize("runtime", RUNTIMES[:2])
 def test_a_boto3_in_the_zip_wins(server: Server, lam: Any, runtime: str) -> None:
     name = f"sdk-own-zip-{runtime.replace('.', '')}"

@@ -59,4 +59,15 @@ def handler(event, context):
         except client.exceptions.ResourceNotFoundException as exc:
             return {"error": exc.response["Error"]["Code"], "message": str(exc)}
         return {"error": None}
+    if action == "unserved":
+        # Services snaplambda does not serve answer from it, too: never real AWS.
+        from botocore.exceptions import ClientError
+
+        errors = {}
+        for service, call in (("s3", "list_buckets"), ("ssm", "describe_parameters")):
+            try:
+                getattr(boto3.client(service), call)()
+            except ClientError as exc:
+                errors[service] = [exc.response["Error"]["Code"], exc.response["ResponseMetadata"]["HTTPStatusCode"]]
+        return errors
     raise ValueError(f"unknown action {action!r}")
