@@ -319,3 +319,26 @@ def test_snapstart_restored_environments_keep_the_sdk(
     assert first["Body"]["type"] == "snap-start"
     assert "sdk-snap" in first["Body"]["names"]
     assert "Restore Duration" in first["Log"]
+
+
+@needs_runtime("python3.12")
+def test_snapstart_check_probes_init_with_the_sdk(tmp_path: Path) -> None:
+    from snaplambda.config import from_environ
+    from snaplambda.snapstart.check import check
+
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "app.py").write_text(SNAPSTART)
+    config = from_environ()
+    cli = subprocess.run(
+        [sys.executable, "-m", "snaplambda", "snapstart", "check", str(code)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+    assert "error" not in cli.stdout, cli.stdout
+    # Without the SDK the same init fails as it would on a deployed function.
+    without, _ = check(code, "app.handler", "python3.12", environment={"AWS_REGION": config.region})
+    assert any("No module named 'boto3'" in f.message for f in without), without

@@ -10,6 +10,7 @@ from rich.console import Console
 
 from ..config import from_environ
 from ..errors import AwsError
+from ..execution.awsenv import sdk_environment
 from ..snapstart.check import check
 
 app = typer.Typer(no_args_is_help=True, help="SnapStart: snapshots of published versions.")
@@ -30,7 +31,12 @@ def check_command(
     try:
         config = from_environ()
         sdk_cache = config.sdk_cache_dir if config.sdk else None
-        found, output = check(path, handler, runtime, config.interpreters, sdk_cache=sdk_cache)
+        # What a deployed function's init would see of its region and SDK.
+        aws = {"AWS_REGION": config.region, "AWS_DEFAULT_REGION": config.region}
+        aws.update(sdk_environment(config.host, config.port))
+        found, output = check(
+            path, handler, runtime, config.interpreters, sdk_cache=sdk_cache, environment=aws
+        )
     except AwsError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
