@@ -64,12 +64,12 @@ def handler(event, context):
     result = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )
-    functions = boto3.client("lambda").list_functions()["Functions"]
+    me = boto3.client("lambda").get_function(FunctionName=context.function_name)
     return {
         "batch": result,
         "provider": type(provider).__name__,
         "boto3": boto3.__file__,
-        "names": [f["FunctionName"] for f in functions],
+        "me": me["Configuration"]["FunctionArn"],
     }
 """
 
@@ -81,8 +81,8 @@ CLIENT = boto3.client("lambda")  # made at init: restored environments inherit i
 
 
 def handler(event, context):
-    names = [f["FunctionName"] for f in CLIENT.list_functions()["Functions"]]
-    return {"type": os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"], "names": names}
+    me = CLIENT.get_function(FunctionName=context.invoked_function_arn)["Configuration"]
+    return {"type": os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"], "me": me["FunctionArn"]}
 """
 
 
@@ -304,7 +304,7 @@ def test_powertools_utilities_use_the_runtimes_boto3(
     assert body["batch"] == {"batchItemFailures": [{"itemIdentifier": "2"}]}
     assert body["provider"] == "SSMProvider"
     assert body["boto3"].startswith(str(server.state_dir / "runtime" / "sdk" / runtime))
-    assert name in body["names"]
+    assert body["me"] == f"arn:aws:lambda:us-east-1:123456789012:function:{name}"
 
 
 @needs_runtime("python3.12")
@@ -317,7 +317,7 @@ def test_snapstart_restored_environments_keep_the_sdk(
     first = invoke(lam, f"sdk-snap:{version}")
     assert "FunctionError" not in first, first["Log"]
     assert first["Body"]["type"] == "snap-start"
-    assert "sdk-snap" in first["Body"]["names"]
+    assert first["Body"]["me"] == f"arn:aws:lambda:us-east-1:123456789012:function:sdk-snap:{version}"
     assert "Restore Duration" in first["Log"]
 
 
