@@ -83,6 +83,13 @@ class Config:
     otlp_endpoint: str | None = None
     #: Size cap of logs.db in MiB: past it, the oldest log events are deleted.
     log_max_mb: float = 1024.0
+    #: Offer functions the AWS SDK (boto3, botocore and their dependencies) on every
+    #: python runtime, as Lambda does; off, ``import boto3`` finds only a copy the
+    #: function or its layers ship.
+    sdk: bool = True
+    #: Where installed SDK releases are kept, one directory per release, shared by
+    #: every platform of this user (``$XDG_CACHE_HOME/snaplambda/sdk`` by default).
+    sdk_cache_dir: Path = field(default_factory=lambda: default_sdk_cache())
 
     @property
     def endpoint(self) -> str:
@@ -115,6 +122,13 @@ class Config:
     def with_overrides(self, **changes: object) -> Config:
         """A copy with the given fields replaced (``None`` values are ignored)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
+
+
+def default_sdk_cache(environ: Mapping[str, str] | None = None) -> Path:
+    """``$XDG_CACHE_HOME/snaplambda/sdk``, else ``~/.cache/snaplambda/sdk``."""
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "snaplambda" / "sdk"
 
 
 def _floats(value: str) -> tuple[float, ...]:
@@ -168,6 +182,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "SNAPLAMBDA_AUTOSCALING_PERIOD": ("autoscaling_period_s", float),
     "SNAPLAMBDA_OTLP_ENDPOINT": ("otlp_endpoint", _text_or_unset),
     "SNAPLAMBDA_LOG_MAX_MB": ("log_max_mb", float),
+    "SNAPLAMBDA_SDK": ("sdk", _flag),
 }
 
 
@@ -182,6 +197,11 @@ def from_environ(environ: Mapping[str, str] | None = None) -> Config:
                 changes[attribute] = parse(env[name])
             except ValueError as exc:
                 raise ValueError(f"{name}={env[name]!r}: {exc}") from exc
+    changes["sdk_cache_dir"] = (
+        Path(env["SNAPLAMBDA_SDK_CACHE"])
+        if env.get("SNAPLAMBDA_SDK_CACHE")
+        else default_sdk_cache(env)
+    )
     interpreters = {
         f"python3.{key.rsplit('_', 1)[-1]}": value
         for key, value in env.items()

@@ -38,6 +38,7 @@ from .control.stacks import SqliteStackStore, StackService
 from .control.store import SqliteStore
 from .control.tags import TagService
 from .control.versions import VersionService
+from .execution.awsenv import sdk_environment
 from .execution.errors import Throttled
 from .execution.fleet import ProvisionedFleet
 from .execution.invocation import InvokeRequest, InvokeResult
@@ -48,6 +49,7 @@ from .execution.pool import EnvironmentPool
 from .execution.runtimefiles import install_runtime
 from .execution.runtimes import RuntimeResolver
 from .execution.sandbox import detect as detect_sandbox
+from .execution.sdk import SdkStatus, compile_for, provide
 from .execution.spawn import FreshProcessSpawner
 from .execution.specs import EnvironmentSpecs
 from .observability.logstore import LogStore
@@ -130,7 +132,10 @@ class Platform:
             scratch_dir=config.scratch_dir,
             region=config.region,
             layer_dirs=self.layers.directories,
-            extra_env={"AWS_XRAY_DAEMON_ADDRESS": self.xray_address},
+            extra_env={
+                "AWS_XRAY_DAEMON_ADDRESS": self.xray_address,
+                **sdk_environment(config.host, config.port),
+            },
         )
         self.snapshots = SnapshotManager(
             self.specs,
@@ -151,6 +156,11 @@ class Platform:
             log_budget=config.max_log_bytes_per_invoke,
             init_timeout_s=config.init_timeout_s,
             restores=self.snapshots.spawner_for,
+        )
+        self.sdk = SdkStatus(None, None, reason="the platform has not started")
+        """The AWS SDK functions find; installed and linked by :meth:`start`."""
+        self._sdk_bytecode = Precompiler(
+            lambda runtime: self.resolver.resolve(runtime).path, compile=compile_for
         )
         self.fleet = ProvisionedFleet(self.launcher, on_use=self.metrics.provisioned)
         self.pool = EnvironmentPool(
@@ -229,6 +239,13 @@ class Platform:
         """Compile new code's bytecode in the background with the function's own
         interpreter, before its first cold start needs it."""
         self.precompiler.submit(self.code.path(cfg.code_key), cfg.runtime)
+        self._compile_sdk(cfg.runtime)
+
+    def _compile_sdk(self, runtime: str) -> None:
+        """Compile the SDK's bytecode for ``runtime`` in the background, once per
+        release and Python (a marker in the shared copy remembers it)."""
+        if self.sdk.directory is not None and self.sdk.offered(runtime):
+            self._sdk_bytecode.submit(self.sdk.directory, runtime)
 
     def _on_publish(self, cfg: FunctionConfig) -> None:
         with contextlib.suppress(RuntimeError):  # no loop: the first invoke builds it
@@ -239,10 +256,17 @@ class Platform:
         self.versions.set_state(cfg.name, cfg.version, state, code, reason)
 
     async def start(self) -> None:
-        """Start the background work (the asynchronous-invocation worker)."""
+        """Install the SDK functions find, then start the background work (the
+        asynchronous-invocation worker)."""
+        config = self.config
+        # Its first install copies a few thousand files: not on the event loop.
+        self.sdk = await asyncio.to_thread(
+            provide, config.runtime_dir, config.sdk_cache_dir, config.sdk
+        )
         self.async_worker.start()
         for latest in self.functions.list():  # SnapStart versions rebuild their snapshots
             for cfg in self.versions.list(latest.name):
+                self._compile_sdk(cfg.runtime)
                 self.snapshots.build(cfg)
         self.provisioned.start()  # stored provisioned concurrency fills again
         self.autoscaler.start()

@@ -63,6 +63,8 @@ ALLOWED: dict[str, set[str]] = {
     },  # runtimes: pip with the function's interpreter
     "cli": {
         "__init__",
+        "control",  # quotas, for runtimes' listing
+        "execution",  # runtimes and the SDK they offer, read locally by `runtimes`
         "errors",
         "config",
         "client",

@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .. import __version__
+from ..execution.awsenv import AUTH_MODE
 from ..platform import Platform
 from . import (
     async_admin_api,
@@ -89,6 +90,8 @@ async def _health(request: Request) -> Response:
             "asyncEventsRunning": platform.async_worker.running,
             "snapshots": platform.snapshots.memory_report(),
             "notEnforced": platform.not_enforced(),
+            "auth": AUTH_MODE,
+            "sdk": platform.sdk.describe(),
         }
     )
 

@@ -10,6 +10,7 @@ from rich.text import Text
 
 from ..config import from_environ
 from ..errors import AwsError
+from ..execution.awsenv import sdk_environment
 from .common import Output, OutputOpt, console, fail, print_json
 from .help import Command, Group
 
@@ -38,7 +39,14 @@ def check_command(
     if not path.is_dir():
         raise fail(f"{path} is not a directory", 2)
     try:
-        found, printed = check(path, handler, runtime, from_environ().interpreters)
+        config = from_environ()
+        sdk_cache = config.sdk_cache_dir if config.sdk else None
+        # What a deployed function's init would see of its region and SDK.
+        aws = {"AWS_REGION": config.region, "AWS_DEFAULT_REGION": config.region}
+        aws.update(sdk_environment(config.host, config.port))
+        found, printed = check(
+            path, handler, runtime, config.interpreters, sdk_cache=sdk_cache, environment=aws
+        )
     except AwsError as exc:
         raise fail(str(exc), 2) from exc
     failed = any(f.level == "error" for f in found)

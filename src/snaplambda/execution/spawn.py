@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ..control.models import FunctionConfig
+from .awsenv import OVERRIDABLE
 from .limits import LimitHandle, attach_soon
 from .process import ChildProcess
 from .runtimes import Interpreter
@@ -93,6 +94,8 @@ class EnvironmentSpec:
             env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
             env["AWS_LAMBDA_LOG_LEVEL"] = cfg.application_log_level or "INFO"
         env.update(self.extra_env)
+        for key in OVERRIDABLE & cfg.environment.keys():  # the function's own wins
+            env[key] = cfg.environment[key]
         return env
 
 

@@ -21,8 +21,14 @@ InterpreterFor = Callable[[str], str]
 class Precompiler:
     """Compiles each (package, runtime) pair once, on a background thread."""
 
-    def __init__(self, interpreter_for: InterpreterFor) -> None:
+    def __init__(
+        self,
+        interpreter_for: InterpreterFor,
+        compile: Callable[[Path, str], None] | None = None,
+    ) -> None:
         self._interpreter_for = interpreter_for
+        self._compile = compile or compile_package
+        """(directory, interpreter path) -> None; ``compile_package`` unless given."""
         self._done: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
 
@@ -45,7 +51,7 @@ class Precompiler:
             interpreter = self._interpreter_for(runtime)
         except Exception:  # no interpreter: the invoke will say so, clearly
             return
-        compile_package(directory, interpreter)
+        self._compile(directory, interpreter)
 
 
 def compile_package(directory: Path, interpreter: str) -> None:

@@ -110,7 +110,12 @@ def _set_sys_path(front: list[str], runtime_dir: str) -> None:
     # Lambda provides ``snapshot_restore_py`` to python3.12+, after the function's
     # own code and layers (a copy in the package wins).
     support = [os.path.join(runtime_dir, "snapstart")] if sys.version_info >= (3, 12) else []
-    sys.path[:] = [*front, runtime_dir, *support, *stdlib]
+    # The AWS SDK (boto3, botocore...) goes last: after the function's own code and
+    # layers, as on Lambda, and after the standard library, so that no stdlib import
+    # ever looks in it.  The platform links it only for runtimes it suits.
+    sdk = os.path.join(runtime_dir, "sdk", f"python{sys.version_info[0]}.{sys.version_info[1]}")
+    tail = [sdk] if runtime_dir and os.path.isdir(sdk) else []
+    sys.path[:] = [*front, runtime_dir, *support, *stdlib, *tail]
 
 
 class Runtime:

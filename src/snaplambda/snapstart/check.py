@@ -74,8 +74,13 @@ def check(
     runtime: str,
     interpreters: Mapping[str, str] | None = None,
     timeout_s: float = 130.0,
+    sdk_cache: Path | None = None,
+    environment: Mapping[str, str] | None = None,
 ) -> tuple[list[Finding], str]:
-    """Probe the code at ``path``; returns (findings, the function's output)."""
+    """Probe the code at ``path``; returns (findings, the function's output).  With
+    ``sdk_cache``, its init finds the AWS SDK as a deployed function's does;
+    ``environment`` adds variables (the region and the SDK's endpoint)."""
+    from ..execution import sdk
     from ..execution.runtimefiles import install_runtime
 
     validation.check_snap_start(runtime, "PublishedVersions")
@@ -83,6 +88,8 @@ def check(
     with tempfile.TemporaryDirectory(prefix="snaplambda-check-") as tmp:
         runtime_dir = Path(tmp, "runtime")
         install_runtime(runtime_dir)
+        if sdk_cache is not None:
+            sdk.provide(runtime_dir, sdk_cache, runtimes=(runtime,))
         out_path = Path(tmp, "report.json")
         env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -95,6 +102,7 @@ def check(
             "AWS_LAMBDA_INITIALIZATION_TYPE": "snap-start",
             "AWS_LAMBDA_FUNCTION_NAME": path.resolve().name,
             "AWS_LAMBDA_FUNCTION_VERSION": "1",
+            **(environment or {}),
             "_SNAPLAMBDA_CHECK_OUT": str(out_path),
         }
         proc = subprocess.run(
