@@ -75,6 +75,7 @@ async def _health(request: Request) -> Response:
             "status": "ok",
             "version": __version__,
             "memoryLimiter": platform.limiter.mechanism,
+            "memoryLimits": platform.limiter.describe(),
             "environments": len(pool.environments()),
             "coldStarts": pool.stats.cold_starts,
             "warmStarts": pool.stats.warm_starts,
