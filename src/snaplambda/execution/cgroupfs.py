@@ -196,9 +196,13 @@ class DeferredHandle:
         with self._lock:
             if self._released:
                 return
-            if self._handle is None:
-                self._handle = self._create()
-            self._handle.attach(pid)
+            handle = self._handle or self._create()
+            try:
+                handle.attach(pid)
+            finally:
+                # Seen by the loop only once attached: a peak read before then would
+                # be that of an empty group.
+                self._handle = handle
 
     def peak_bytes(self) -> int | None:
         handle = self._handle
