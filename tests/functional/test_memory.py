@@ -258,6 +258,18 @@ def test_cgroup_v2_group_of_an_environment(server: Server, lam: Any) -> None:
         assert used_mb(response) * MIB >= peak
 
 
+def test_no_limit_stops_nothing_and_still_measures(tmp_path: Path) -> None:
+    unlimited = Server(tmp_path / "state", "--memory-limiter", "off").start()
+    try:
+        lam = unlimited.client()
+        name = make(lam, "mem-off")
+        response = invoke(lam, name, {"action": "shared", "mb": 200})
+        assert "FunctionError" not in response, response["Body"]
+        assert used_mb(response) > 200, "what it used, past MemorySize: nothing stopped it"
+    finally:
+        unlimited.stop()
+
+
 def test_forced_cgroup_mode_uses_what_auto_found(tmp_path: Path, server: Server) -> None:
     """``--memory-limiter cgroup`` refuses to start where no cgroup is usable and
     otherwise uses the same mechanism as ``auto``."""

@@ -14,8 +14,9 @@ from snaplambda.execution.memory import MemoryMeter
 
 
 class FakeHandle:
-    def __init__(self, peak: int | None = None) -> None:
+    def __init__(self, peak: int | None = None, bounded: bool = True) -> None:
         self.peak = peak
+        self.bounded = bounded
         self.kills = 0
 
     def private_env(self) -> dict[str, str]:
@@ -89,6 +90,13 @@ def test_over_limit_is_past_memory_size(peak_mb: int, over: bool) -> None:
     meter = MemoryMeter(FakeHandle(peak=None), 128)
     meter.runtime_reported(peak_mb * 1024)
     assert meter.over_limit() is over
+
+
+def test_no_limit_never_stops() -> None:
+    meter = MemoryMeter(FakeHandle(peak=None, bounded=False), 128)
+    meter.runtime_reported(500 * 1024)
+    assert not meter.over_limit()
+    assert meter.used_mb() == 500, "the figure is still measured"
 
 
 def test_an_oom_kill_counts_only_in_its_invocation() -> None:

@@ -183,6 +183,8 @@ class DeferredHandle:
     for.  What the process allocates until then is counted by the handle's
     ``outside``."""
 
+    bounded = True
+
     def __init__(self, create: Callable[[], GroupHandle]) -> None:
         self._create = create
         self._handle: GroupHandle | None = None

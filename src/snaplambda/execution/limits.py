@@ -31,6 +31,9 @@ from .cgroupfs import MIB
 class LimitHandle(Protocol):
     """Limits applied to one environment."""
 
+    bounded: bool
+    """Whether the environment's memory is limited at all (not ``off``)."""
+
     def private_env(self) -> dict[str, str]:
         """Variables the bootstrap needs to apply limits on itself."""
         ...
@@ -147,6 +150,7 @@ def attach_soon(
 class _RlimitHandle:
     def __init__(self, memory_mb: int | None) -> None:
         self._bytes = memory_mb * MIB if memory_mb else 0
+        self.bounded = bool(memory_mb)
         self._pid = 0
         self._pidfd = -1
 

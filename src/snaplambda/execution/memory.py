@@ -52,9 +52,10 @@ class MemoryMeter:
     def over_limit(self) -> bool:
         """The peak is past MemorySize: the environment must be stopped.  Under
         cgroups the kernel keeps the peak within it, so this holds only where the
-        rlimit left memory unbounded (shared mappings, children)."""
+        rlimit left memory unbounded (shared mappings, children).  Never with no
+        limit at all (``off``)."""
         self.sample()
-        return self.peak_bytes > self.memory_size_mb * MIB
+        return self._limit.bounded and self.peak_bytes > self.memory_size_mb * MIB
 
     def invocation_started(self) -> None:
         """Kills for memory counted from here on belong to this invocation."""
