@@ -31,10 +31,19 @@ def write(path: Path, value: str) -> None:
     path.write_text(value)
 
 
+def _read(path: Path) -> bytes:
+    # os.read, not Path.read_text: these are read on the event loop for every invoke.
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return os.read(fd, 65536)
+    finally:
+        os.close(fd)
+
+
 def read_int(path: Path) -> int | None:
     """The integer in a one-value cgroup file, or None when it is absent."""
     try:
-        return int(path.read_text().split()[0])
+        return int(_read(path).split()[0])
     except (OSError, ValueError, IndexError):
         return None
 
@@ -52,7 +61,7 @@ def parse_keyed(text: str) -> dict[str, int]:
 
 def read_keyed(path: Path) -> dict[str, int]:
     try:
-        return parse_keyed(path.read_text())
+        return parse_keyed(_read(path).decode())
     except OSError:
         return {}
 

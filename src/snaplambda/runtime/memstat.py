@@ -13,15 +13,21 @@ import os
 import resource
 
 
+def _read(path: str) -> bytes:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return os.read(fd, 65536)
+    finally:
+        os.close(fd)
+
+
 def _status_kb(pid: str, field: bytes) -> int | None:
     try:
-        with open(f"/proc/{pid}/status", "rb") as status:
-            for line in status:
-                if line.startswith(field):
-                    return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
+        status = _read(f"/proc/{pid}/status")
+        start = status.index(field) + len(field)
+        return int(status[start : status.index(b"kB", start)])
+    except (OSError, ValueError):
+        return None
 
 
 def _children(pid: str) -> list[str]:
@@ -34,8 +40,7 @@ def _children(pid: str) -> list[str]:
         return found
     for tid in tasks:
         try:
-            with open(f"/proc/{pid}/task/{tid}/children", "rb") as listing:
-                found += listing.read().decode().split()
+            found += _read(f"/proc/{pid}/task/{tid}/children").decode().split()
         except OSError:
             continue
     return found
