@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import os
 import signal
+from pathlib import Path
 
 import pytest
 
+from snaplambda.execution.cgroup_v1 import CgroupV1Handle
+from snaplambda.execution.cgroup_v2 import CgroupV2Handle
 from snaplambda.execution.cgroupfs import MIB, MemoryGroupHandle, held_bytes, parse_keyed
 from snaplambda.execution.memory import MemoryMeter
 
@@ -170,3 +173,68 @@ def test_a_limit_the_group_cannot_fit_kills_it() -> None:
     group = FakeGroup(held_bytes(os.getpid()) // MIB + 64, fits=False)
     group.attach(os.getpid())
     assert group.killed and group.oom_kills() == 1
+
+
+# -- the handles' files, on a directory standing in for cgroupfs ------------------------
+
+
+def _files(group: Path, **files: str) -> Path:
+    group.mkdir(exist_ok=True)
+    for name, text in files.items():
+        (group / name.replace("__", ".")).write_text(text)
+    return group
+
+
+def test_v2_handle_limits_and_reads_its_group(tmp_path: Path) -> None:
+    group = _files(
+        tmp_path / "env",
+        cgroup__procs="",
+        memory__max="max",
+        memory__peak=str(20 * MIB),
+        memory__events="low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\n",
+    )
+    handle = CgroupV2Handle(256, group)
+    handle.attach(os.getpid())
+    assert (group / "cgroup.procs").read_text() == str(os.getpid())
+    assert int((group / "memory.max").read_text()) == 256 * MIB - handle.outside
+    assert handle.peak_bytes() == handle.outside + 20 * MIB
+    assert handle.oom_kills() == 1
+
+
+def test_v2_handle_without_memory_peak_keeps_the_highest_reading(tmp_path: Path) -> None:
+    group = _files(tmp_path / "env", memory__current=str(30 * MIB))
+    handle = CgroupV2Handle(256, group)
+    assert handle.peak_bytes() == 30 * MIB
+    (group / "memory.current").write_text(str(10 * MIB))
+    assert handle.peak_bytes() == 30 * MIB
+
+
+def test_v1_handle_limits_memory_and_swap_alike(tmp_path: Path) -> None:
+    group = _files(
+        tmp_path / "env",
+        cgroup__procs="",
+        memory__limit_in_bytes=str(256 * MIB),
+        memory__memsw__limit_in_bytes=str(256 * MIB),
+        memory__memsw__max_usage_in_bytes=str(40 * MIB),
+        memory__max_usage_in_bytes=str(39 * MIB),
+        memory__oom_control="oom_kill_disable 0\nunder_oom 0\noom_kill 2\n",
+    )
+    handle = CgroupV1Handle(256, group, None, memsw=True)
+    handle.attach(os.getpid())
+    limit = int((group / "memory.limit_in_bytes").read_text())
+    assert limit == 256 * MIB - handle.outside
+    assert int((group / "memory.memsw.limit_in_bytes").read_text()) == limit
+    assert handle.peak_bytes() == handle.outside + 40 * MIB, "memory plus swap"
+    assert handle.oom_kills() == 2
+
+
+def test_v1_handle_on_a_kernel_without_oom_kill_counts_failcnt(tmp_path: Path) -> None:
+    group = _files(
+        tmp_path / "env",
+        memory__oom_control="oom_kill_disable 0\nunder_oom 0\n",
+        memory__failcnt="3",
+        memory__max_usage_in_bytes=str(5 * MIB),
+    )
+    handle = CgroupV1Handle(128, group, None, memsw=False)
+    assert handle.oom_kills() == 3
+    assert handle.peak_bytes() == 5 * MIB
