@@ -82,6 +82,7 @@ async def _health(request: Request) -> Response:
             "version": __version__,
             "memoryLimiter": platform.limiter.mechanism,
             "sandbox": platform.sandbox_mechanism,
+            "memoryLimits": platform.limiter.describe(),
             "environments": len(pool.environments()),
             "coldStarts": pool.stats.cold_starts,
             "warmStarts": pool.stats.warm_starts,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
+import signal
 import socket
 import time
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from .channel import ControlChannel
 from .errors import IllegalTransition
 from .invocation import InitResult, InitTiming, InvokeRequest, InvokeResult
 from .limits import LimitHandle
+from .memory import MemoryMeter
 from .process import describe_exit
 from .spawn import EnvironmentSpec, Spawned
 
@@ -91,7 +93,7 @@ class Environment:
         self._pending_init_ms: float | None = None
         self._pending_restore_ms: float | None = None
         self.invocations = 0
-        self.maxrss_kb = 0
+        self.memory = MemoryMeter(limit, spec.config.memory_size)
         self.idle_since = time.monotonic()
         self.retired = False
         """Set when the function changed: the environment must not be reused."""
@@ -182,7 +184,12 @@ class Environment:
         if header.get("ok"):
             # Peak memory after init, so a REPORT for an environment that dies before
             # its first answer still shows what it used.
-            self.maxrss_kb = int(header.get("maxrss_kb", 0))
+            self.memory.runtime_reported(int(header.get("maxrss_kb", 0)))
+            if self.memory.over_limit():
+                self._stop_for_memory()
+        elif header.get("t") in ("init", "restored") and _is_out_of_memory(header, body):
+            self._stop_for_memory()
+        if header.get("ok") and not self.memory.stopped:
             if self.restore:
                 self._pending_restore_ms = (header["t_done_ns"] - sp.t_begin_ns) / 1e6
                 ms = self._pending_restore_ms
@@ -199,7 +206,7 @@ class Environment:
                 "errorType": types.UNKNOWN,
                 "errorMessage": f"Init phase timed out after {init_timeout_s:.2f} seconds",
             }
-        elif header.get("t") in ("init", "restored"):
+        elif header.get("t") in ("init", "restored") and not self.memory.stopped:
             status, error = "error", _error_document(header, body)
         else:
             status, error = "error", await self._exit_error()
@@ -281,7 +288,7 @@ class Environment:
             request_id=rid,
             duration_ms=duration_ms,
             memory_size_mb=cfg.memory_size,
-            max_memory_used_mb=self._max_memory_mb(error_type),
+            max_memory_used_mb=self.memory.used_mb(error_type == types.OUT_OF_MEMORY),
             init_duration_ms=init_ms,
             status=status,
             error_type=error_type if status else None,
@@ -296,13 +303,6 @@ class Environment:
         return InvokeResult(
             payload, error_type, duration_ms, report, log_lines, reusable and self.alive
         )
-
-    def _max_memory_mb(self, error_type: str | None) -> int:
-        """Peak resident memory of the environment's process, as the bootstrap last
-        reported it; an environment killed for memory used all it had."""
-        if error_type == types.OUT_OF_MEMORY:
-            return self.function.memory_size
-        return max(1, -(-self.maxrss_kb // 1024))
 
     async def _run(
         self, request: InvokeRequest, deadline_ms: int
@@ -320,6 +320,7 @@ class Environment:
         }
         waiter = self._control.expect(self._loop)
         assert self._transport is not None
+        self.memory.invocation_started()
         self._transport.write(encode(header, request.payload))
         timer = self._loop.call_at(
             self._loop.time() + max(0.0, deadline_ms / 1000 - time.time()), self._on_deadline
@@ -331,7 +332,11 @@ class Environment:
         finally:
             timer.cancel()
         if reply.get("t") == "result":
-            self.maxrss_kb = max(self.maxrss_kb, int(reply.get("maxrss_kb", 0)))
+            self.memory.runtime_reported(int(reply.get("maxrss_kb", 0)))
+            if self.memory.over_limit() or (reply.get("fatal") and _is_out_of_memory(reply, body)):
+                self._stop_for_memory()
+                reply = {}
+        if reply.get("t") == "result":
             imported = reply.get("imported")
             if imported and self._spawned.on_imports is not None:
                 self._spawned.on_imports([str(name) for name in imported])
@@ -367,6 +372,12 @@ class Environment:
         await self.shutdown()
         return orjson.dumps(error), error["errorType"], "error", False
 
+    def _stop_for_memory(self) -> None:
+        """Stop an environment that used more than its MemorySize where no kernel
+        mechanism stopped it: the caller gets Lambda's out-of-memory error."""
+        self.memory.stopped = True
+        self.kill()
+
     async def _exit_error(self, request_id: str | None = None) -> dict[str, Any]:
         """Lambda's error for a runtime that exited: ExitError or OutOfMemory."""
         try:
@@ -374,7 +385,9 @@ class Environment:
         except TimeoutError:
             self.kill()
             code = await self.process.wait()
-        oom = self._limit.oom_killed()
+        oom = self.memory.killed_for_memory(code)
+        if oom:  # Lambda words every out-of-memory stop as the kill it is
+            code = -signal.SIGKILL
         prefix = f"RequestId: {request_id} " if request_id else ""
         reason = (
             "Runtime exited without providing a reason"
@@ -409,8 +422,17 @@ class Environment:
             self._transport.close()
         else:
             self._spawned.control.close()
+        self.memory.sample()  # the group's peak, before the group goes
         self._limit.release()
         shutil.rmtree(self.spec.scratch_dir, ignore_errors=True)
+
+
+def _is_out_of_memory(header: dict[str, Any], body: bytes) -> bool:
+    """The runtime reported it ran out of memory (a ``MemoryError`` under rlimits)."""
+    return bool(
+        header.get("ok") is False
+        and _error_document(header, body).get("errorType") == types.OUT_OF_MEMORY
+    )
 
 
 def _error_document(header: dict[str, Any], body: bytes) -> dict[str, Any]:

@@ -19,7 +19,7 @@ import socket
 import sys
 import time
 
-from . import applog
+from . import applog, memstat
 from . import errortypes as types
 from .context import LambdaContext
 from .errors import error_document, set_layers
@@ -198,14 +198,15 @@ class Runtime:
                 os._exit(_exit_status(exc))
             doc = error_document(exc, error_type)
             doc["requestId"] = request_id
-            applog.log_error(doc)
+            if not fatal:  # a runtime stopped for memory logs nothing, as on Lambda
+                applog.log_error(doc)
             payload = json.dumps(doc).encode()
         if self.pid != os.getpid():
             # A child forked by the handler returned here: it must never answer.
             os._exit(0)
         sys.stdout.flush()
         sys.stderr.flush()
-        maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        maxrss = memstat.peak_kb(children=self.rlimit_mode)
         reply = {"t": "result", "id": request_id, "ok": ok, "maxrss_kb": maxrss, "fatal": fatal}
         imported = self._new_imports()
         if imported:
@@ -257,14 +258,17 @@ def main() -> None:
     try:
         handler = load_handler(os.environ["_HANDLER"])
     except InitError as exc:
-        applog.log_error(exc.doc)
+        if rlimit and isinstance(exc.__cause__, MemoryError):
+            exc.doc = error_document(exc.__cause__, types.OUT_OF_MEMORY)
+        else:
+            applog.log_error(exc.doc)
         head = {"t": "init", "ok": False, "t_start_ns": t_start, "t_runtime_ns": t_runtime}
         head["t_done_ns"] = time.monotonic_ns()
         sock.sendall(encode(head, json.dumps(exc.doc).encode()))
         os._exit(1)
     head = {"t": "init", "ok": True, "t_start_ns": t_start, "t_runtime_ns": t_runtime}
     head["t_done_ns"] = time.monotonic_ns()
-    head["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    head["maxrss_kb"] = memstat.peak_kb(children=bool(rlimit))
     known: set[str] | None = None
     learn = False
     if private.get("_SNAPLAMBDA_SNAPSHOT"):

@@ -18,6 +18,9 @@ Runtime -> platform:
                  when not ok
     ``result``   header: id, ok, maxrss_kb, fatal; body: response JSON or error JSON
 
+``maxrss_kb`` is the runtime's peak memory as :mod:`.memstat` measures it (not
+``ru_maxrss``, despite the name).
+
 SnapStart adds ``restore`` / ``forked`` / ``exit`` / ``restored`` (see :mod:`snapshot`).
 """
 

@@ -47,14 +47,13 @@ from __future__ import annotations
 import json
 import os
 import random  # here, not in reseed(): every restore would import it again
-import resource
 import select
 import signal
 import socket
 import sys
 import time
 
-from . import applog, heap, prefault
+from . import applog, heap, memstat, prefault
 from . import errortypes as types
 from .errors import error_document
 from .frames import PREFIX, ChannelClosed, _recv_exact, decode_prefix, encode
@@ -123,7 +122,7 @@ def hold(
     prefault.bind_madvise()
     heap.bind_malloc_trim()
     heap.freeze()
-    init_header["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    init_header["maxrss_kb"] = memstat.peak_kb()
     sock.sendall(encode(init_header))
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
@@ -323,7 +322,7 @@ def _become_restored(
     sys.stdout.flush()
     sys.stderr.flush()
     head.update(ok=True, t_done_ns=time.monotonic_ns())
-    head["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    head["maxrss_kb"] = memstat.peak_kb()
     sock.sendall(encode(head))
     return sock, heap.snapshot_modules if _learn else None, prefault.learning_pages()
 
