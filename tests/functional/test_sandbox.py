@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from snaplambda.execution.sandbox import detect
-from tests.support import Server, create, invoke, zip_files
+from tests.support import Server, create, invoke, needs_runtime, zip_files
 
 _sandbox, _why = detect("auto")
 pytestmark = pytest.mark.skipif(_sandbox is None, reason=f"no sandbox here: {_why}")
@@ -225,3 +225,46 @@ def test_no_ptrace_of_the_platform_and_no_way_back_to_root(sandboxed: Server, sl
     assert rc == -1 and error in ("ESRCH", "EPERM")
     assert call(slam, "hostile", what="setuid")[0] == "EPERM"
     healthy(sandboxed, slam)
+
+
+def test_memory_is_limited_inside_the_sandbox(sandboxed: Server, slam: Any) -> None:
+    code = zip_files(
+        {
+            "app.py": "def handler(event, context):\n    x = bytearray(300 << 20)\n    return len(x)\n"
+        }
+    )
+    create(slam, "hog", code, MemorySize=128)
+    out = invoke(slam, "hog")
+    assert out["Body"]["errorType"] == "Runtime.OutOfMemory", out["Body"]
+    assert "Max Memory Used: 128 MB" in out["Log"]
+    healthy(sandboxed, slam)
+
+
+@needs_runtime("python3.12")
+def test_layers_and_snapstart_restores_work_inside(sandboxed: Server, slam: Any) -> None:
+    layer = zip_files({"python/shared.py": "VALUE = 'from the layer'\n"})
+    arn = slam.publish_layer_version(LayerName="shared", Content={"ZipFile": layer})[
+        "LayerVersionArn"
+    ]
+    source = (
+        "import os, shared\n"
+        "def handler(event, context):\n"
+        "    return {'value': shared.VALUE, 'file': shared.__file__, 'pid': os.getpid(),\n"
+        "            'type': os.environ['AWS_LAMBDA_INITIALIZATION_TYPE']}\n"
+    )
+    create(
+        slam,
+        "snappy",
+        zip_files({"app.py": source}),
+        runtime="python3.12",
+        Layers=[arn],
+        SnapStart={"ApplyOn": "PublishedVersions"},
+    )
+    version = slam.publish_version(FunctionName="snappy")["Version"]
+    slam.get_waiter("published_version_active").wait(FunctionName="snappy", Qualifier=version)
+    out = invoke(slam, "snappy", Qualifier=version)
+    body = out["Body"]
+    assert body["value"] == "from the layer"
+    assert body["file"].startswith("/opt/layer-1/python/")
+    assert body["type"] == "snap-start"
+    assert "Restore Duration:" in out["Log"]

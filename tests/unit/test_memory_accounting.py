@@ -4,8 +4,13 @@ on fake handles: the kernel side is in tests/functional/test_memory.py."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -149,12 +154,47 @@ class FakeGroup(MemoryGroupHandle):
         pass
 
 
-def test_memory_held_before_joining_is_taken_off_the_limit() -> None:
-    held = held_bytes(os.getpid())
+@pytest.fixture
+def lone() -> Iterator[int]:
+    """A process with no children (this test process may have some)."""
+    script = "import sys, time; print('up', flush=True); time.sleep(60)"
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stdout.readline() == b"up\n"
+    try:
+        yield proc.pid
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture
+def parent_and_child() -> Iterator[tuple[int, int]]:
+    """A process and the child it started (found in /proc once it is there)."""
+    script = "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); time.sleep(60)"
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    children: list[str] = []
+    try:
+        for _ in range(200):
+            children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+            if children:
+                break
+            time.sleep(0.02)
+        assert children, "the child did not start"
+        yield proc.pid, int(children[0])
+    finally:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGKILL)
+        proc.kill()
+        proc.wait()
+
+
+def test_memory_held_before_joining_is_taken_off_the_limit(lone: int) -> None:
+    held = held_bytes(lone)
     assert held > 0
     group = FakeGroup(held // MIB + 64)
-    group.attach(os.getpid())
-    assert group.joined == [os.getpid()]
+    group.attach(lone)
+    assert group.joined == [lone]
     (limit,) = group.limits
     # This process may grow a little between the two readings.
     assert group.outside >= held and limit == group.memory_bytes - group.outside
@@ -162,16 +202,26 @@ def test_memory_held_before_joining_is_taken_off_the_limit() -> None:
     assert not group.killed and group.oom_kills() == 0
 
 
-def test_a_process_past_its_memory_before_joining_is_killed() -> None:
+def test_children_it_forked_before_joining_join_and_count_too(
+    parent_and_child: tuple[int, int],
+) -> None:
+    parent, child = parent_and_child
+    group = FakeGroup(512)
+    group.attach(parent)
+    assert sorted(group.joined) == sorted([parent, child])
+    assert group.outside >= held_bytes(child) + held_bytes(parent) // 2
+
+
+def test_a_process_past_its_memory_before_joining_is_killed(lone: int) -> None:
     group = FakeGroup(1)
-    group.attach(os.getpid())
+    group.attach(lone)
     assert group.killed and group.limits == []
     assert group.oom_kills() == 1
 
 
-def test_a_limit_the_group_cannot_fit_kills_it() -> None:
-    group = FakeGroup(held_bytes(os.getpid()) // MIB + 64, fits=False)
-    group.attach(os.getpid())
+def test_a_limit_the_group_cannot_fit_kills_it(lone: int) -> None:
+    group = FakeGroup(held_bytes(lone) // MIB + 64, fits=False)
+    group.attach(lone)
     assert group.killed and group.oom_kills() == 1
 
 
@@ -185,7 +235,7 @@ def _files(group: Path, **files: str) -> Path:
     return group
 
 
-def test_v2_handle_limits_and_reads_its_group(tmp_path: Path) -> None:
+def test_v2_handle_limits_and_reads_its_group(tmp_path: Path, lone: int) -> None:
     group = _files(
         tmp_path / "env",
         cgroup__procs="",
@@ -194,8 +244,8 @@ def test_v2_handle_limits_and_reads_its_group(tmp_path: Path) -> None:
         memory__events="low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\n",
     )
     handle = CgroupV2Handle(256, group)
-    handle.attach(os.getpid())
-    assert (group / "cgroup.procs").read_text() == str(os.getpid())
+    handle.attach(lone)
+    assert (group / "cgroup.procs").read_text() == str(lone)
     assert int((group / "memory.max").read_text()) == 256 * MIB - handle.outside
     assert handle.peak_bytes() == handle.outside + 20 * MIB
     assert handle.oom_kills() == 1
@@ -209,7 +259,7 @@ def test_v2_handle_without_memory_peak_keeps_the_highest_reading(tmp_path: Path)
     assert handle.peak_bytes() == 30 * MIB
 
 
-def test_v1_handle_limits_memory_and_swap_alike(tmp_path: Path) -> None:
+def test_v1_handle_limits_memory_and_swap_alike(tmp_path: Path, lone: int) -> None:
     group = _files(
         tmp_path / "env",
         cgroup__procs="",
@@ -220,7 +270,7 @@ def test_v1_handle_limits_memory_and_swap_alike(tmp_path: Path) -> None:
         memory__oom_control="oom_kill_disable 0\nunder_oom 0\noom_kill 2\n",
     )
     handle = CgroupV1Handle(256, group, None, memsw=True)
-    handle.attach(os.getpid())
+    handle.attach(lone)
     limit = int((group / "memory.limit_in_bytes").read_text())
     assert limit == 256 * MIB - handle.outside
     assert int((group / "memory.memsw.limit_in_bytes").read_text()) == limit

@@ -74,6 +74,18 @@ def held_bytes(pid: int) -> int:
     return (status.get("RssAnon", 0) + status.get("RssShmem", 0)) * 1024
 
 
+#: At most this many processes of a tree are moved into a group on its attach.
+_MAX_JOINED = 1024
+
+
+def _children(pid: int) -> list[int]:
+    """``pid``'s children (Linux's ``/proc/PID/task/PID/children``)."""
+    try:
+        return [int(p) for p in _read(Path(f"/proc/{pid}/task/{pid}/children")).split()]
+    except (OSError, ValueError):
+        return []
+
+
 def kill_pids(procs_file: Path) -> None:
     with contextlib.suppress(OSError):
         for line in procs_file.read_text().split():
@@ -127,6 +139,26 @@ class MemoryGroupHandle:
     def _join(self, pid: int) -> None:
         raise NotImplementedError
 
+    def _join_tree(self, pid: int) -> list[int]:
+        """Join ``pid``, then each child it had forked by then, and theirs: the runtime's
+        own early children, and the runtime itself under the sandbox, whose bubblewrap
+        forks it at once.  A child forked after its parent joined is born inside."""
+        joined: list[int] = []
+        pending = [pid]
+        while pending and len(joined) < _MAX_JOINED:
+            current = pending.pop()
+            try:
+                self._join(current)
+            except ProcessLookupError:
+                continue
+            except OSError:
+                if current == pid:
+                    raise
+                continue  # gone meanwhile
+            joined.append(current)
+            pending += _children(current)
+        return joined
+
     def _set_limit(self, limit: int) -> None:
         """Set the group's limit in bytes; OSError when its usage cannot fit."""
         raise NotImplementedError
@@ -149,11 +181,11 @@ class MemoryGroupHandle:
         return {}
 
     def attach(self, pid: int) -> None:
-        """Move ``pid`` into the group, then give the group what is left of MemorySize
-        once what ``pid`` already holds outside it is counted.  Read after the move,
-        the pages faulted during the move itself count twice rather than not at all."""
-        self._join(pid)
-        self.outside = held_bytes(pid)
+        """Move ``pid`` and its descendants into the group, then give the group what is
+        left of MemorySize once what they already hold outside it is counted.  Read
+        after the move, the pages faulted during the move itself count twice rather
+        than not at all."""
+        self.outside = sum(held_bytes(p) for p in self._join_tree(pid))
         remaining = self.memory_bytes - self.outside
         try:
             if remaining <= 0:
