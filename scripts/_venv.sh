@@ -19,6 +19,17 @@ pick_python() {
   return 1
 }
 
+# The environment sandbox runs on bubblewrap (Debian's package); setpriv (util-linux)
+# drops to each function's uid.  Installed where this is root on a Debian-like system;
+# without it the platform runs environments unsandboxed and says so (docs/security.md).
+if ! command -v bwrap >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing bubblewrap for the environment sandbox" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq bubblewrap >/dev/null 2>&1 \
+    || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq bubblewrap >/dev/null 2>&1; } \
+    || echo "could not install bubblewrap: environments will run unsandboxed" >&2
+fi
+
 if [ ! -x .venv/bin/python ]; then
   python="$(pick_python)"
   "$python" -m venv .venv

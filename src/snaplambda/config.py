@@ -49,7 +49,7 @@ class Config:
     #: ``auto`` runs every environment in a bubblewrap sandbox where bubblewrap works
     #: here (and says why not otherwise); ``bwrap`` refuses to start without it;
     #: ``off`` runs environments as plain child processes (docs/security.md).
-    sandbox: SandboxMode = "off"
+    sandbox: SandboxMode = "auto"
     #: ``shares`` weights CPU by memory (1,769 MB = one vCPU's weight) but lets an idle
     #: machine's CPU be used; ``quota`` caps it hard, as Lambda does.
     cpu_limiter: CpuLimiter = "shares"

@@ -168,7 +168,8 @@ def demo(
 
     async def on_ready(platform: Platform) -> bool:
         err.print(
-            f"snaplambda serving on {config.endpoint} (limits: {platform.limiter.mechanism})",
+            f"snaplambda serving on {config.endpoint} (limits: {platform.limiter.mechanism}; "
+            f"sandbox: {platform.sandbox_mechanism})",
             markup=False,
         )
         await run_demo(platform, console)
