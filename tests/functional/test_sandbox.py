@@ -268,3 +268,22 @@ def test_layers_and_snapstart_restores_work_inside(sandboxed: Server, slam: Any)
     assert body["file"].startswith("/opt/layer-1/python/")
     assert body["type"] == "snap-start"
     assert "Restore Duration:" in out["Log"]
+
+
+def test_a_function_can_have_no_network(sandboxed: Server, slam: Any) -> None:
+    source = (
+        "import os, socket\n"
+        "def handler(event, context):\n"
+        "    try:\n"
+        "        socket.create_connection(('127.0.0.1', event['port']), timeout=2).close()\n"
+        "        return 'connected'\n"
+        "    except OSError as exc:\n"
+        "        return type(exc).__name__\n"
+    )
+    code = zip_files({"app.py": source})
+    create(slam, "offline", code, Environment={"Variables": {"SNAPLAMBDA_NETWORK": "none"}})
+    create(slam, "online", code)
+    assert call(slam, "online", port=sandboxed.port) == "connected"
+    assert call(slam, "offline", port=sandboxed.port) in ("ConnectionRefusedError", "OSError")
+    with pytest.raises(slam.exceptions.InvalidParameterValueException, match="host, none"):
+        create(slam, "bad-net", code, Environment={"Variables": {"SNAPLAMBDA_NETWORK": "vpc"}})

@@ -94,6 +94,12 @@ def validate_ephemeral(value: object) -> int:
     )
 
 
+#: Beyond AWS: the variable that chooses a function's network in the sandbox,
+#: ``host`` (the default, as Lambda without a VPC) or ``none``.
+NETWORK_VARIABLE = "SNAPLAMBDA_NETWORK"
+NETWORK_MODES = ("host", "none")
+
+
 def validate_environment(value: object) -> dict[str, str]:
     """Check ``Environment`` (``{"Variables": {...}}``) and return the variables."""
     if value is None:
@@ -119,6 +125,13 @@ def validate_environment(value: object) -> dict[str, str]:
                 "must be strings"
             )
         size += len(key.encode()) + len(val.encode())
+    network = variables.get(NETWORK_VARIABLE)
+    if network is not None and network not in NETWORK_MODES:
+        raise InvalidParameterValue(
+            f"Value '{network}' of environment variable '{NETWORK_VARIABLE}' is not "
+            f"allowed: it must be one of {', '.join(NETWORK_MODES)} (beyond AWS: the "
+            "function's network in the sandbox)"
+        )
     reserved = sorted(k for k in variables if k in quotas.RESERVED_ENV_KEYS)
     if reserved:
         raise InvalidParameterValue(

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from ..control.models import FunctionConfig
+from ..control.validation import NETWORK_VARIABLE
 from .runtimes import Interpreter, RuntimeResolver
 from .scratch import ScratchDirs
 from .spawn import EnvironmentSpec
@@ -70,6 +71,7 @@ class EnvironmentSpecs:
             layer_dirs=tuple(self._layer_dirs(cfg.layers)) if cfg.layers else (),
             initialization_type=initialization_type,
             extra_env=dict(self._extra_env),
+            network=cfg.environment.get(NETWORK_VARIABLE, "host"),
         )
 
     async def _resolve(self, runtime: str) -> Interpreter:
