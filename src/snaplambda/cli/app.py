@@ -16,6 +16,7 @@ from . import (
     invoke,
     logs,
     metrics,
+    runtimes,
     serve,
     snapstart,
     stack,
@@ -72,6 +73,7 @@ app.command(cls=Command, rich_help_panel=INSPECT)(stats.stats)
 app.command("metrics", cls=Command, rich_help_panel=INSPECT)(metrics.metrics)
 app.command("traces", cls=Command, rich_help_panel=INSPECT)(traces.traces)
 app.add_typer(snapstart.app, name="snapstart", rich_help_panel=INSPECT)
+app.command(cls=Command, rich_help_panel=INSPECT)(runtimes.runtimes)
 
 
 @app.command(cls=Command, hidden=True)

@@ -3,10 +3,9 @@ functions find."""
 
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 
@@ -15,7 +14,7 @@ from ..control.quotas import SUPPORTED_RUNTIMES
 from ..execution import sdk
 from ..execution.errors import RuntimeUnavailable
 from ..execution.runtimes import RuntimeResolver
-from .common import console
+from .common import Output, OutputOpt, print_json
 
 
 def _rows() -> tuple[list[dict[str, Any]], sdk.SdkStatus]:
@@ -43,16 +42,13 @@ def _rows() -> tuple[list[dict[str, Any]], sdk.SdkStatus]:
     return rows, status
 
 
-def runtimes(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
-) -> None:
+def runtimes(output: OutputOpt = Output.text) -> None:
     """Each python runtime: its interpreter, Python version, and the boto3, botocore and
     urllib3 versions its functions import (found as `snaplambda serve` would, with
     the same SNAPLAMBDA_* settings)."""
     rows, status = _rows()
-    if as_json:
-        doc = {"Runtimes": rows, "Sdk": status.describe()}
-        console.print_json(json.dumps(doc))
+    if output is Output.json:
+        print_json({"Runtimes": rows, "Sdk": status.describe()})
         return
     lines = [["runtime", "python", *sdk.PROBED, "interpreter"]]
     for row in rows:
