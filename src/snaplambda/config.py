@@ -78,6 +78,10 @@ class Config:
     otlp_endpoint: str | None = None
     #: Size cap of logs.db in MiB: past it, the oldest log events are deleted.
     log_max_mb: float = 1024.0
+    #: A client's request line and headers must arrive within this time, and its
+    #: body within ``http_body_timeout_s`` after them (slow clients are cut, 408).
+    http_head_timeout_s: float = 10.0
+    http_body_timeout_s: float = 120.0
 
     @property
     def endpoint(self) -> str:
@@ -155,6 +159,8 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "SNAPLAMBDA_AUTOSCALING_PERIOD": ("autoscaling_period_s", float),
     "SNAPLAMBDA_OTLP_ENDPOINT": ("otlp_endpoint", _text_or_unset),
     "SNAPLAMBDA_LOG_MAX_MB": ("log_max_mb", float),
+    "SNAPLAMBDA_HTTP_HEAD_TIMEOUT": ("http_head_timeout_s", float),
+    "SNAPLAMBDA_HTTP_BODY_TIMEOUT": ("http_body_timeout_s", float),
 }
 
 

@@ -39,6 +39,8 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
     more = True
     while more:
         message = await receive()
+        if message["type"] == "http.disconnect":  # never invoke with a truncated payload
+            raise ApiError("InvalidRequestContentException", 400, "The client disconnected")
         chunk = message.get("body", b"")
         size += len(chunk)
         if size <= limit:
