@@ -1,0 +1,530 @@
+"""Bad input never gives a 5xx or a stall: each case found by fuzzing, against a real
+``snaplambda serve``, answered with an AWS-shaped 4xx that names the field, the value
+and what is allowed, and the server answering normally right after."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import botocore.session
+import httpx
+import pytest
+
+from tests import rawhttp
+from tests.support import Server, create, invoke, zip_function
+
+HEALTHY = "hostile-healthy"
+_JSON_TARGETS = {
+    "logs": "Logs_20140328",
+    "cloudwatch": "GraniteServiceVersion20100801",
+    "application-autoscaling": "AnyScaleFrontendService",
+}
+
+
+@pytest.fixture(scope="module")
+def healthy(lam: Any) -> str:
+    create(lam, HEALTHY, zip_function("basic"))
+    lam.publish_version(FunctionName=HEALTHY)
+    return HEALTHY
+
+
+def assert_alive(server: Server, lam: Any, name: str = HEALTHY) -> None:
+    """The server still answers: /health, and an invoke of a healthy function."""
+    assert server.health()["status"] == "ok"
+    out = invoke(lam, name, {"action": "echo", "value": 7})
+    assert out["StatusCode"] == 200 and "FunctionError" not in out, out
+
+
+def json_call(server: Server, service: str, operation: str, body: Any) -> httpx.Response:
+    """A JSON-protocol call with any body (boto3 would refuse to send it)."""
+    return httpx.post(
+        server.endpoint + "/",
+        content=body if isinstance(body, bytes) else json.dumps(body).encode(),
+        headers={
+            "X-Amz-Target": f"{_JSON_TARGETS[service]}.{operation}",
+            "Content-Type": "application/x-amz-json-1.1",
+        },
+        timeout=30,
+    )
+
+
+def error_of(response: httpx.Response) -> tuple[str, str]:
+    """(AWS error type, message) of an error response of either protocol."""
+    body = response.json()
+    kind = response.headers.get("x-amzn-errortype") or body.get("__type", "")
+    return kind, body.get("message", "")
+
+
+# -- 1. invalid UTF-8 in X-Amz-* headers ------------------------------------------------
+
+_BAD = b"\xff\xfe\xc3("
+
+
+@pytest.mark.parametrize(
+    ("header", "member"),
+    [
+        (b"X-Amz-Invocation-Type", "invocationType"),
+        (b"X-Amz-Log-Type", "logType"),
+        (b"X-Amz-Client-Context", "clientContext"),
+        (b"X-Amz-Date", "X-Amz-Date"),
+        (b"X-Amzn-Trace-Id", "X-Amzn-Trace-Id"),
+    ],
+)
+def test_invalid_utf8_header_on_invoke(
+    server: Server, lam: Any, healthy: str, header: bytes, member: str
+) -> None:
+    path = f"/2015-03-31/functions/{healthy}/invocations".encode()
+    response = rawhttp.request(server.port, "POST", path, {header: b"x" + _BAD}, b"{}")
+    assert response.status == 400
+    assert response.error_type == "ValidationException"
+    assert response.json()["Type"] == "User"
+    assert f"at '{member}'" in response.message
+    assert "x\\xff\\xfe" in response.message and "valid UTF-8" in response.message
+    assert_alive(server, lam)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {b"X-Amz-Target": b"Logs_20140328.Filter" + _BAD},
+        {b"X-Amz-Target": b"Logs_20140328.DescribeLogGroups", b"X-Amz-Date": _BAD},
+        {b"X-Amz-Target": b"GraniteServiceVersion20100801.ListMetrics", b"X-Amz-User-Agent": _BAD},
+    ],
+)
+def test_invalid_utf8_header_on_json_protocols(
+    server: Server, lam: Any, healthy: str, headers: dict[bytes, bytes]
+) -> None:
+    response = rawhttp.request(server.port, "POST", b"/", headers, b"{}")
+    assert response.status == 400
+    assert response.json()["__type"] == "ValidationException"
+    assert "valid UTF-8" in response.message and "\\xff" in response.message
+    assert_alive(server, lam)
+
+
+def test_invalid_utf8_on_rest_routes_and_query(server: Server, lam: Any, healthy: str) -> None:
+    response = rawhttp.request(
+        server.port, "GET", f"/2015-03-31/functions/{healthy}".encode(), {b"X-Amz-Date": _BAD}
+    )
+    assert (response.status, response.error_type) == (400, "ValidationException")
+    assert "at 'X-Amz-Date'" in response.message
+    response = rawhttp.request(server.port, "GET", b"/2015-03-31/functions?Marker=%ff%fe")
+    assert (response.status, response.error_type) == (400, "ValidationException")
+    assert "query string" in response.message and "Marker=%ff%fe" in response.message
+    assert_alive(server, lam)
+
+
+# -- 3. wrong JSON types in the JSON-protocol APIs ------------------------------------
+
+_SERVED = {
+    "logs": [
+        "FilterLogEvents",
+        "GetLogEvents",
+        "DescribeLogStreams",
+        "DescribeLogGroups",
+        "PutRetentionPolicy",
+        "DeleteRetentionPolicy",
+    ],
+    "cloudwatch": ["GetMetricStatistics", "GetMetricData", "ListMetrics"],
+    "application-autoscaling": [
+        "RegisterScalableTarget",
+        "DeregisterScalableTarget",
+        "DescribeScalableTargets",
+        "PutScheduledAction",
+        "DeleteScheduledAction",
+        "DescribeScheduledActions",
+        "PutScalingPolicy",
+        "DeleteScalingPolicy",
+        "DescribeScalingPolicies",
+        "DescribeScalingActivities",
+    ],
+}
+
+
+def _wrong_value(type_name: str) -> Any:
+    """A JSON value that is not of botocore's ``type_name``."""
+    return {
+        "string": ["not", "a", "string"],
+        "integer": "abc",
+        "long": "abc",
+        "double": "abc",
+        "float": "abc",
+        "boolean": "yes",
+        "timestamp": {"not": "a time"},
+        "list": "x",
+        "structure": "x",
+        "map": ["x"],
+    }[type_name]
+
+
+def _members() -> Iterator[tuple[str, str, str, str]]:
+    session = botocore.session.get_session()
+    for service, operations in _SERVED.items():
+        model = session.get_service_model(service)
+        for operation in operations:
+            shape = model.operation_model(operation).input_shape
+            for member, member_shape in shape.members.items():
+                yield service, operation, member, member_shape.type_name
+
+
+@pytest.mark.parametrize(("service", "operation", "member", "type_name"), list(_members()))
+def test_every_member_of_the_wrong_type_is_a_serialization_exception(
+    server: Server, service: str, operation: str, member: str, type_name: str
+) -> None:
+    value = _wrong_value(type_name)
+    response = json_call(server, service, operation, {member: value})
+    assert response.status_code == 400, response.text
+    kind, message = error_of(response)
+    assert kind == "SerializationException", message
+    assert f"at '{member}'" in message
+    assert json.dumps(value, separators=(",", ":"))[:20].strip('"') in message
+
+
+@pytest.mark.parametrize(
+    ("service", "operation", "body", "path", "value"),
+    [
+        (
+            "logs",
+            "FilterLogEvents",
+            {"logGroupName": "/aws/lambda/x", "limit": "abc"},
+            "limit",
+            "abc",
+        ),
+        ("logs", "FilterLogEvents", {"logGroupName": ["/aws/lambda/x"]}, "logGroupName", "["),
+        ("logs", "FilterLogEvents", {"logStreamNames": [{"a": 1}]}, "logStreamNames.1", "{"),
+        ("logs", "GetLogEvents", {"logGroupName": {"nested": {"x": [1]}}}, "logGroupName", "{"),
+        ("cloudwatch", "ListMetrics", {"Dimensions": "x"}, "Dimensions", "x"),
+        ("cloudwatch", "ListMetrics", {"Dimensions": [{"Name": 5}]}, "Dimensions.1.Name", "5"),
+        (
+            "cloudwatch",
+            "GetMetricData",
+            {"MetricDataQueries": [{"Id": "a", "MetricStat": {"Metric": {"Dimensions": {}}}}]},
+            "MetricDataQueries.1.MetricStat.Metric.Dimensions",
+            "{",
+        ),
+        (
+            "application-autoscaling",
+            "PutScalingPolicy",
+            {"TargetTrackingScalingPolicyConfiguration": {"TargetValue": "70"}},
+            "TargetTrackingScalingPolicyConfiguration.TargetValue",
+            "70",
+        ),
+        (
+            "application-autoscaling",
+            "DescribeScheduledActions",
+            {"ScheduledActionNames": 3},
+            "ScheduledActionNames",
+            "3",
+        ),
+    ],
+)
+def test_nested_wrong_types(
+    server: Server,
+    lam: Any,
+    healthy: str,
+    service: str,
+    operation: str,
+    body: Any,
+    path: str,
+    value: str,
+) -> None:
+    response = json_call(server, service, operation, body)
+    assert response.status_code == 400, response.text
+    kind, message = error_of(response)
+    assert kind == "SerializationException"
+    assert f"Value '{value}" in message and f"at '{path}'" in message and "must be" in message
+    assert_alive(server, lam)
+
+
+def test_bodies_that_are_not_json_objects(server: Server, lam: Any, healthy: str) -> None:
+    for body in (b"[1, 2]", b'"text"', b"{", b'{"limit": NaN}', b'{"limit": 1e400}', b"\xff"):
+        response = json_call(server, "logs", "FilterLogEvents", body)
+        assert response.status_code == 400, (body, response.text)
+        assert error_of(response)[0] == "SerializationException"
+    assert_alive(server, lam)
+
+
+# -- 4. out-of-range numbers -------------------------------------------------------------
+
+_HUGE = 2**70  # beyond 64 bits: orjson reads it as a float
+
+
+@pytest.mark.parametrize(
+    ("service", "operation", "body", "kind", "path"),
+    [
+        (
+            "logs",
+            "FilterLogEvents",
+            {"logGroupName": "/aws/lambda/x", "limit": -1},
+            "InvalidParameterException",
+            "limit",
+        ),
+        (
+            "logs",
+            "FilterLogEvents",
+            {"logGroupName": "/aws/lambda/x", "limit": 10001},
+            "InvalidParameterException",
+            "limit",
+        ),
+        (
+            "logs",
+            "FilterLogEvents",
+            {"logGroupName": "/aws/lambda/x", "limit": 1e20},
+            "InvalidParameterException",
+            "limit",
+        ),
+        (
+            "logs",
+            "FilterLogEvents",
+            {"logGroupName": "/aws/lambda/x", "startTime": _HUGE},
+            "InvalidParameterException",
+            "startTime",
+        ),
+        (
+            "logs",
+            "GetLogEvents",
+            {"logGroupName": "/aws/lambda/x", "logStreamName": "s", "endTime": -5},
+            "InvalidParameterException",
+            "endTime",
+        ),
+        (
+            "logs",
+            "DescribeLogStreams",
+            {"logGroupName": "/aws/lambda/x", "limit": 0},
+            "InvalidParameterException",
+            "limit",
+        ),
+        (
+            "cloudwatch",
+            "GetMetricStatistics",
+            {"StartTime": 1e20, "EndTime": 1, "Period": 60},
+            "InvalidParameterValue",
+            "StartTime",
+        ),
+        (
+            "cloudwatch",
+            "GetMetricStatistics",
+            {"StartTime": 0, "EndTime": 1, "Period": _HUGE},
+            "InvalidParameterValue",
+            "Period",
+        ),
+        (
+            "cloudwatch",
+            "GetMetricStatistics",
+            {"StartTime": 0, "EndTime": 1, "Period": -60},
+            "InvalidParameterValue",
+            "Period",
+        ),
+        (
+            "application-autoscaling",
+            "PutScheduledAction",
+            {"StartTime": 1e300},
+            "ValidationException",
+            "StartTime",
+        ),
+        (
+            "application-autoscaling",
+            "RegisterScalableTarget",
+            {"MinCapacity": 2**40},
+            "ValidationException",
+            "MinCapacity",
+        ),
+    ],
+)
+def test_out_of_range_numbers_in_json_protocols(
+    server: Server, service: str, operation: str, body: Any, kind: str, path: str
+) -> None:
+    response = json_call(server, service, operation, body)
+    assert response.status_code == 400, response.text
+    got, message = error_of(response)
+    assert got == kind, message
+    assert f"at '{path}'" in message and "Member must" in message
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/_snaplambda/metrics/{f}?minutes=1e20",
+        "/_snaplambda/metrics/{f}?minutes=" + "9" * 40,
+        "/_snaplambda/metrics/{f}?minutes=-1",
+        "/_snaplambda/metrics/{f}?minutes=NaN",
+        "/_snaplambda/metrics/{f}?period=0",
+        "/_snaplambda/metrics/{f}?period=Infinity",
+        "/_snaplambda/metrics/{f}?minutes=" + str(2**64),
+        "/_snaplambda/traces?limit=abc",
+        "/_snaplambda/traces?limit=" + "9" * 30,
+        "/_snaplambda/traces?limit=-3",
+        "/2015-03-31/functions?MaxItems=1e20",
+        "/2015-03-31/functions?MaxItems=-1",
+        "/2015-03-31/functions?MaxItems=" + "9" * 25,
+        "/2018-10-31/layers/x/versions/" + "9" * 30,
+        "/2018-10-31/layers?MaxItems=0",
+        "/2019-09-30/functions/{f}/provisioned-concurrency?List=ALL&MaxItems=" + "9" * 30,
+        "/2019-09-25/functions/{f}/event-invoke-config/list?MaxItems=NaN",
+    ],
+)
+def test_out_of_range_numbers_in_query_parameters(
+    server: Server, lam: Any, healthy: str, path: str
+) -> None:
+    response = httpx.get(server.endpoint + path.format(f=healthy), timeout=30)
+    assert 400 <= response.status_code < 500, response.text
+    kind, message = error_of(response)
+    assert kind.endswith("Exception") and message
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "member"),
+    [
+        ("PUT", "/2015-03-31/functions/{f}/configuration", {"MemorySize": 1e20}, "memorySize"),
+        ("PUT", "/2015-03-31/functions/{f}/configuration", {"MemorySize": _HUGE}, "memorySize"),
+        ("PUT", "/2015-03-31/functions/{f}/configuration", {"Timeout": -1}, "timeout"),
+        ("PUT", "/2015-03-31/functions/{f}/configuration", {"Timeout": 2**64}, "timeout"),
+        (
+            "PUT",
+            "/2015-03-31/functions/{f}/configuration",
+            {"EphemeralStorage": {"Size": 1e308}},
+            "ephemeralStorage",
+        ),
+        (
+            "PUT",
+            "/2017-10-31/functions/{f}/concurrency",
+            {"ReservedConcurrentExecutions": _HUGE},
+            "reservedConcurrentExecutions",
+        ),
+        (
+            "PUT",
+            "/2017-10-31/functions/{f}/concurrency",
+            {"ReservedConcurrentExecutions": 2**62},
+            "reservedConcurrentExecutions",
+        ),
+        (
+            "PUT",
+            "/2019-09-30/functions/{f}/provisioned-concurrency?Qualifier=1",
+            {"ProvisionedConcurrentExecutions": 2**63},
+            "provisionedConcurrentExecutions",
+        ),
+        (
+            "PUT",
+            "/2019-09-25/functions/{f}/event-invoke-config",
+            {"MaximumRetryAttempts": 2**64},
+            "maximumRetryAttempts",
+        ),
+        (
+            "PUT",
+            "/2019-09-25/functions/{f}/event-invoke-config",
+            {"MaximumEventAgeInSeconds": -1e20},
+            "maximumEventAgeInSeconds",
+        ),
+        ("POST", "/_snaplambda/dlq/redrive", {"Ids": [1e300]}, "Ids"),
+    ],
+)
+def test_out_of_range_numbers_in_rest_bodies(
+    server: Server, lam: Any, healthy: str, method: str, path: str, body: Any, member: str
+) -> None:
+    response = httpx.request(
+        method, server.endpoint + path.format(f=healthy), content=json.dumps(body), timeout=30
+    )
+    assert 400 <= response.status_code < 500, response.text
+    kind, message = error_of(response)
+    assert kind.endswith("Exception") and member.lower() in message.lower(), message
+    assert_alive(server, lam)
+
+
+# -- 7. the HTTP parser's own errors, and slow clients ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "status", "words"),
+    [
+        (b"NOT A REQUEST\r\n\r\n", 400, "Invalid method"),
+        (b"GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", 400, "Content-Length"),
+        (
+            b"GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+            400,
+            "Content-Length",
+        ),
+        (
+            b"POST /2015-03-31/functions/f/invocations HTTP/1.1\r\nHost: x\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\nzz\r\n",
+            400,
+            "chunk size",
+        ),
+        (b"GET /health HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n", 400, "header"),
+        (b"GET /health HTTP/1.1\r\nX-Big: " + b"a" * 40000 + b"\r\n\r\n", 431, "32768 bytes"),
+        (b"GET /health HTTP/1.1\r\n" + b"X-Many: a\r\n" * 4000 + b"\r\n", 431, "32768 bytes"),
+    ],
+)
+def test_parser_errors_are_aws_shaped(
+    server: Server, lam: Any, healthy: str, raw: bytes, status: int, words: str
+) -> None:
+    response = rawhttp.send(server.port, raw)
+    assert response.status == status
+    assert response.headers["content-type"] == "application/json"
+    assert response.error_type in ("BadRequestException", "RequestHeaderFieldsTooLargeException")
+    assert response.json()["Type"] == "User"
+    assert words.lower() in response.message.lower(), response.message
+    assert_alive(server, lam)
+
+
+@pytest.fixture(scope="module")
+def impatient(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server that gives a request's head 8 seconds and its body 3."""
+    srv = Server(
+        tmp_path_factory.mktemp("impatient") / "state",
+        env={"SNAPLAMBDA_HTTP_HEAD_TIMEOUT": "8", "SNAPLAMBDA_HTTP_BODY_TIMEOUT": "3"},
+    ).start()
+    yield srv
+    srv.stop()
+
+
+def _pending(sock: socket.socket) -> bool:
+    """Whether the server has sent or closed anything on ``sock`` yet (without waiting)."""
+    sock.setblocking(False)
+    try:
+        sock.recv(1, socket.MSG_PEEK)
+    except BlockingIOError:
+        return False
+    finally:
+        sock.setblocking(True)
+    return True
+
+
+def test_slow_clients_are_cut_and_others_answered(impatient: Server) -> None:
+    lam = impatient.client("lambda")
+    create(lam, HEALTHY, zip_function("basic"))
+    slow = []
+    for i in range(20):
+        sock = socket.create_connection(("127.0.0.1", impatient.port), timeout=60)
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: " + str(i).encode())
+        slow.append(sock)
+    # A healthy client is answered while all 20 heads are still incomplete ...
+    assert_alive(impatient, lam)
+    assert not any(_pending(sock) for sock in slow)
+    # ... and each slow one is then answered 408 and closed by the server.
+    for sock in slow:
+        with sock:
+            response = rawhttp.parse(rawhttp.read_all(sock))
+        assert response.status == 408
+        assert response.error_type == "RequestTimeoutException"
+        assert "request line and headers" in response.message
+
+
+def test_a_trickling_body_is_cut(impatient: Server) -> None:
+    lam = impatient.client("lambda")
+    create(lam, HEALTHY, zip_function("basic"))
+    before = impatient.health()
+    with socket.create_connection(("127.0.0.1", impatient.port), timeout=60) as sock:
+        sock.sendall(
+            f"POST /2015-03-31/functions/{HEALTHY}/invocations HTTP/1.1\r\nHost: x\r\n"
+            "Content-Length: 1000\r\n\r\n{".encode()
+        )
+        response = rawhttp.parse(rawhttp.read_all(sock))
+    assert (response.status, response.error_type) == (408, "RequestTimeoutException")
+    assert "request body was not complete within 3 seconds" in response.message
+    assert_alive(impatient, lam)
+    # Nothing ran with the cut body: the only invocation since is assert_alive's.
+    after = impatient.health()
+    ran = after["coldStarts"] + after["warmStarts"] - before["coldStarts"] - before["warmStarts"]
+    assert ran == 1
