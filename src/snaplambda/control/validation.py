@@ -13,14 +13,13 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from . import quotas
+from . import handlers, quotas
 from .arns import parse_layer_version_arn
 from .errors import InvalidParameterValue, ValidationError
 
 # Applied with ``fullmatch``: an anchored ``$`` would let a trailing newline through.
 _NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 _ENV_KEY = re.compile(r"[a-zA-Z]([a-zA-Z0-9_])+")
-_HANDLER = re.compile(r"[^\s]+")
 
 
 def _constraint(field: str, value: object, constraint: str) -> ValidationError:
@@ -70,18 +69,7 @@ def validate_runtime(runtime: object) -> str:
 
 
 def validate_handler(handler: object) -> str:
-    if (
-        not isinstance(handler, str)
-        or not _HANDLER.fullmatch(handler)
-        or len(handler) > quotas.HANDLER_MAX_LEN
-    ):
-        raise _constraint(
-            "handler",
-            handler,
-            f"Member must be 1-{quotas.HANDLER_MAX_LEN} characters without whitespace, "
-            "like 'module.function'",
-        )
-    return handler
+    return handlers.validate_handler(handler)
 
 
 def validate_memory(value: object) -> int:
