@@ -83,6 +83,7 @@ async def _health(request: Request) -> Response:
             "asyncEventsQueued": platform.async_worker.queue.count(),
             "asyncEventsRunning": platform.async_worker.running,
             "snapshots": platform.snapshots.memory_report(),
+            "archivesBeingChecked": platform.code.checking,
         }
     )
 

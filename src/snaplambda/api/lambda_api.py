@@ -13,8 +13,10 @@ from starlette.routing import Route
 from ..control.arns import function_arn
 from ..control.errors import InvalidParameterValue
 from ..control.models import FunctionConfig
+from ..control.validation import validate_name
 from ..platform import Platform
 from .rest import function_ref, guard, json_response, max_items, paginate, read_body
+from .uploads import stored_off_loop
 
 
 def _name(request: Request) -> str:
@@ -43,7 +45,9 @@ class LambdaApi:
 
     async def create_function(self, request: Request) -> Response:
         body = await read_body(request)
-        cfg = self.p.functions.create(body)
+        validate_name(body.get("FunctionName"))
+        async with stored_off_loop(self.p, body.get("Code")):
+            cfg = self.p.functions.create(body)
         if body.get("Publish"):
             cfg = self.p.versions.publish(cfg.name, {})
         return json_response(cfg.to_aws(self.region, self.account), 201)
@@ -77,7 +81,9 @@ class LambdaApi:
 
     async def update_code(self, request: Request) -> Response:
         body = await read_body(request)
-        cfg = self.p.functions.update_code(_name(request), body)
+        self.p.functions.get(_name(request))
+        async with stored_off_loop(self.p, body.get("ZipFile")):
+            cfg = self.p.functions.update_code(_name(request), body)
         if body.get("Publish"):
             cfg = self.p.versions.publish(cfg.name, {})
         return json_response(cfg.to_aws(self.region, self.account))
