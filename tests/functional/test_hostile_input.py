@@ -4,17 +4,22 @@ and what is allowed, and the server answering normally right after."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import socket
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import botocore.session
 import httpx
 import pytest
+from botocore.exceptions import ClientError
 
-from tests import rawhttp
-from tests.support import Server, create, invoke, zip_function
+from tests import rawhttp, zipbombs
+from tests.support import Server, create, invoke, zip_files, zip_function
 
 HEALTHY = "hostile-healthy"
 _JSON_TARGETS = {
@@ -528,3 +533,263 @@ def test_a_trickling_body_is_cut(impatient: Server) -> None:
     after = impatient.health()
     ran = after["coldStarts"] + after["warmStarts"] - before["coldStarts"] - before["warmStarts"]
     assert ran == 1
+
+
+# -- 2. handlers that could not be a module of the package ----------------------------------
+
+_ROLE = "arn:aws:iam::123456789012:role/test"
+
+
+@pytest.mark.parametrize(
+    ("handler", "shown"),
+    [
+        ("app\x00.handler", "app\\x00.handler"),
+        ("../app.handler", "../app.handler"),
+        ("..\\app.handler", "..\\app.handler"),
+        ("dir\\app.handler", "dir\\app.handler"),
+        ("/etc/app.handler", "/etc/app.handler"),
+        ("dir/../../app.handler", "dir/../../app.handler"),
+    ],
+)
+def test_handler_outside_the_package_is_refused(
+    server: Server, lam: Any, healthy: str, handler: str, shown: str
+) -> None:
+    client = server.client("lambda", validate=False)
+    calls = [
+        lambda: client.create_function(
+            FunctionName="hostile-handler",
+            Runtime="python3.11",
+            Role=_ROLE,
+            Handler=handler,
+            Code={"ZipFile": zip_function("basic")},
+        ),
+        lambda: client.update_function_configuration(FunctionName=healthy, Handler=handler),
+    ]
+    for call in calls:
+        with pytest.raises(ClientError) as caught:
+            call()
+        error = caught.value.response
+        assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
+        assert error["Error"]["Code"] == "ValidationException"
+        assert error["Error"]["Message"].startswith(
+            f"1 validation error detected: Value '{shown}' at 'handler' failed to satisfy "
+            "constraint: Member must "
+        )
+    assert lam.get_function_configuration(FunctionName=healthy)["Handler"] == "app.handler"
+    assert_alive(server, lam)
+
+
+def test_handler_with_whitespace_gets_awss_message(server: Server, lam: Any, healthy: str) -> None:
+    with pytest.raises(ClientError) as caught:
+        lam.update_function_configuration(FunctionName=healthy, Handler="app handler")
+    assert caught.value.response["Error"] == {
+        "Code": "ValidationException",
+        "Message": "1 validation error detected: Value 'app handler' at 'handler' failed to "
+        "satisfy constraint: Member must satisfy regular expression pattern: [^\\s]+",
+    }
+
+
+def test_a_handler_in_a_package_directory_works(server: Server, lam: Any) -> None:
+    code = zip_files({"src/app.py": "def handler(event, context):\n    return {'from': 'src'}\n"})
+    create(lam, "hostile-subdir", code, handler="src/app.handler")
+    assert invoke(lam, "hostile-subdir")["Body"] == {"from": "src"}
+
+
+# -- 5. archive entries the filesystem cannot hold, overlapping entries ------------------------
+
+
+@pytest.mark.parametrize(
+    ("files", "words"),
+    [
+        ({"pkg/" + "n" * 300 + ".py": "x = 1"}, "is 303 bytes; at most 255 are allowed"),
+        ({"/".join(["d" * 250] * 5) + "/m.py": "x"}, "at most 1024 are allowed"),
+    ],
+)
+def test_names_too_long_are_refused(
+    server: Server, lam: Any, healthy: str, files: dict[str, str], words: str
+) -> None:
+    code = zip_files({**files, "app.py": "def handler(e, c):\n    return 1\n"})
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as caught:
+        create(lam, "hostile-long-name", code)
+    message = caught.value.response["Error"]["Message"]
+    assert words in message and str(server.state_dir) not in message
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as caught:
+        lam.publish_layer_version(LayerName="hostile-long", Content={"ZipFile": code})
+    assert words in caught.value.response["Error"]["Message"]
+    assert not list((server.state_dir / "code").glob(".staging-*"))
+    assert_alive(server, lam)
+
+
+def test_overlapping_entries_are_refused(server: Server, lam: Any, healthy: str) -> None:
+    bomb = zipbombs.overlapping(200)  # 200 MiB unzipped from a few KiB
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as caught:
+        create(lam, "hostile-bomb", bomb)
+    assert "overlap in the archive" in caught.value.response["Error"]["Message"]
+    with pytest.raises(lam.exceptions.InvalidParameterValueException):
+        lam.publish_layer_version(LayerName="hostile-bomb", Content={"ZipFile": bomb})
+    assert_alive(server, lam)
+
+
+# -- 6. checking a huge archive never blocks the event loop ---------------------------------
+
+
+def test_a_huge_archive_is_checked_while_others_are_answered(
+    server: Server, lam: Any, healthy: str
+) -> None:
+    zipped = zipbombs.many_entries(590_000)
+    assert len(zipped) < 50 * 1024 * 1024
+    body = {
+        "FunctionName": "hostile-huge",
+        "Runtime": "python3.11",
+        "Role": _ROLE,
+        "Handler": "app.handler",
+        "Code": {"ZipFile": base64.b64encode(zipped).decode()},
+    }
+    answered_during_check = []
+    with ThreadPoolExecutor(1) as pool:
+        upload = pool.submit(
+            httpx.post, server.endpoint + "/2015-03-31/functions", json=body, timeout=600
+        )
+        while not upload.done():
+            if server.health()["archivesBeingChecked"] == 0:
+                continue
+            # The loop answered /health while the check ran; an invoke in between two
+            # such answers ran during the check too.
+            out = invoke(lam, healthy, {"during": "check"})
+            if server.health()["archivesBeingChecked"] > 0:
+                answered_during_check.append(out["StatusCode"])
+        response = upload.result()
+    assert answered_during_check and set(answered_during_check) == {200}
+    assert response.status_code == 400
+    assert response.headers["x-amzn-errortype"] == "InvalidParameterValueException"
+    assert response.json()["message"] == (
+        "Refused zip: it has 590000 entries; at most 100000 are allowed"
+    )
+    assert_alive(server, lam)
+
+
+# -- 8. ARNs of another region or account --------------------------------------------------
+
+
+def test_another_regions_arn_is_not_reachable(server: Server, lam: Any, healthy: str) -> None:
+    arn = f"arn:aws:lambda:us-west-2:123456789012:function:{healthy}"
+    for call in (
+        lambda: lam.get_function(FunctionName=arn),
+        lambda: lam.invoke(FunctionName=arn, Payload=b"{}"),
+        lambda: lam.get_alias(FunctionName=arn, Name="live"),
+    ):
+        with pytest.raises(lam.exceptions.ResourceNotFoundException) as caught:
+            call()
+        assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+        assert caught.value.response["Error"]["Message"] == (
+            "Functions from 'us-west-2' are not reachable in this region ('us-east-1')"
+        )
+
+
+@pytest.mark.parametrize(
+    ("call", "action"),
+    [
+        (lambda lam, f: lam.invoke(FunctionName=f, Payload=b"{}"), "InvokeFunction"),
+        (lambda lam, f: lam.get_function(FunctionName=f), "GetFunction"),
+        (
+            lambda lam, f: lam.get_function_configuration(FunctionName=f),
+            "GetFunctionConfiguration",
+        ),
+        (
+            lambda lam, f: lam.update_function_configuration(FunctionName=f, Timeout=5),
+            "UpdateFunctionConfiguration",
+        ),
+        (lambda lam, f: lam.delete_function(FunctionName=f), "DeleteFunction"),
+        (lambda lam, f: lam.list_versions_by_function(FunctionName=f), "ListVersionsByFunction"),
+    ],
+)
+def test_another_accounts_arn_is_access_denied(
+    server: Server, lam: Any, healthy: str, call: Any, action: str
+) -> None:
+    for name in (
+        f"arn:aws:lambda:us-east-1:999999999999:function:{healthy}",
+        f"999999999999:function:{healthy}",
+    ):
+        with pytest.raises(ClientError) as caught:
+            call(lam, name)
+        error = caught.value.response
+        assert error["ResponseMetadata"]["HTTPStatusCode"] == 403
+        assert error["Error"]["Code"] == "AccessDeniedException"
+        assert error["Error"]["Message"] == (
+            f"User: arn:aws:iam::123456789012:root is not authorized to perform: "
+            f"lambda:{action} on resource: arn:aws:lambda:us-east-1:999999999999:function:"
+            f"{healthy} because no resource-based policy allows the lambda:{action} action"
+        )
+    own = f"arn:aws:lambda:us-east-1:123456789012:function:{healthy}"
+    assert lam.get_function(FunctionName=own)["Configuration"]["FunctionName"] == healthy
+    assert_alive(server, lam)
+
+
+# -- 9. code nothing references is removed from the code store -----------------------------
+
+
+def _key(code: bytes) -> str:
+    return hashlib.sha256(code).hexdigest()
+
+
+def _handler_zip(value: int) -> bytes:
+    return zip_files({"app.py": f"def handler(event, context):\n    return {value}\n"})
+
+
+def test_code_is_removed_when_nothing_references_it(server: Server, lam: Any) -> None:
+    store = server.state_dir / "code"
+    name = "hostile-gc"
+    v1, v2, v3 = _handler_zip(1), _handler_zip(2), _handler_zip(3)
+    create(lam, name, v1)
+    lam.publish_version(FunctionName=name)  # version 1 keeps v1's code
+    lam.update_function_code(FunctionName=name, ZipFile=v2)
+    assert (store / _key(v1)).is_dir() and (store / _key(v2)).is_dir()
+    lam.update_function_code(FunctionName=name, ZipFile=v3)
+    assert not (store / _key(v2)).exists() and not (store / ".sizes" / _key(v2)).exists()
+    assert invoke(lam, name)["Body"] == 3
+    assert invoke(lam, name, Qualifier="1")["Body"] == 1
+    lam.delete_function(FunctionName=name, Qualifier="1")
+    assert not (store / _key(v1)).exists()
+    lam.delete_function(FunctionName=name)
+    assert not (store / _key(v3)).exists()
+
+
+def test_layer_code_stays_while_a_function_uses_it(server: Server, lam: Any) -> None:
+    store = server.state_dir / "code"
+    content = zip_files({"python/helper.py": "VALUE = 42\n"})
+    layer = lam.publish_layer_version(LayerName="hostile-gc-layer", Content={"ZipFile": content})
+    code = zip_files({"app.py": "import helper\ndef handler(e, c):\n    return helper.VALUE\n"})
+    create(lam, "hostile-gc-user", code, Layers=[layer["LayerVersionArn"]])
+    lam.delete_layer_version(LayerName="hostile-gc-layer", VersionNumber=layer["Version"])
+    assert (store / _key(content)).is_dir()  # the function keeps the layer it has
+    assert invoke(lam, "hostile-gc-user")["Body"] == 42
+    lam.delete_function(FunctionName="hostile-gc-user")
+    assert not (store / _key(content)).exists() and not (store / _key(code)).exists()
+
+
+def test_a_refused_upload_leaves_no_code(server: Server, lam: Any) -> None:
+    store = server.state_dir / "code"
+    code = _handler_zip(4)
+    with pytest.raises(lam.exceptions.InvalidParameterValueException):
+        create(lam, "hostile-gc-refused", code, runtime="python2.7")
+    assert not (store / _key(code)).exists()
+
+
+def test_unreferenced_code_is_removed_at_startup(tmp_path: Path) -> None:
+    srv = Server(tmp_path / "state").start()
+    try:
+        lam = srv.client("lambda")
+        code = _handler_zip(5)
+        create(lam, "kept", code)
+    finally:
+        srv.stop()
+    orphan = srv.state_dir / "code" / ("ab" * 32)
+    orphan.mkdir()
+    (orphan / "app.py").write_text("x = 1")
+    srv = Server(srv.state_dir).start()
+    try:
+        assert not orphan.exists()
+        assert (srv.state_dir / "code" / _key(code)).is_dir()
+        assert invoke(srv.client("lambda"), "kept")["Body"] == 5
+    finally:
+        srv.stop()
