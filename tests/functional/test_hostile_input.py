@@ -459,6 +459,11 @@ def test_out_of_range_numbers_in_rest_bodies(
         (b"GET /health HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n", 400, "header"),
         (b"GET /health HTTP/1.1\r\nX-Big: " + b"a" * 40000 + b"\r\n\r\n", 431, "32768 bytes"),
         (b"GET /health HTTP/1.1\r\n" + b"X-Many: a\r\n" * 4000 + b"\r\n", 431, "32768 bytes"),
+        (
+            b"POST /2015-03-31/functions HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n",
+            413,
+            "smaller than 83886080 bytes",
+        ),
     ],
 )
 def test_parser_errors_are_aws_shaped(
@@ -467,7 +472,11 @@ def test_parser_errors_are_aws_shaped(
     response = rawhttp.send(server.port, raw)
     assert response.status == status
     assert response.headers["content-type"] == "application/json"
-    assert response.error_type in ("BadRequestException", "RequestHeaderFieldsTooLargeException")
+    assert response.error_type in (
+        "BadRequestException",
+        "RequestHeaderFieldsTooLargeException",
+        "RequestEntityTooLargeException",
+    )
     assert response.json()["Type"] == "User"
     assert words.lower() in response.message.lower(), response.message
     assert_alive(server, lam)

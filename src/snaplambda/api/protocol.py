@@ -9,7 +9,8 @@ the time a client may take to send its request line and headers, nor its body
   encoding) with ``400 BadRequestException`` in Lambda's error shape, naming what the
   parser refused;
 - refuses a request line and headers over ``max_head_bytes`` with ``431
-  RequestHeaderFieldsTooLargeException``;
+  RequestHeaderFieldsTooLargeException``, and a body over ``max_body_bytes`` (as
+  declared, or as it arrives) with ``413 RequestEntityTooLargeException``;
 - cuts a connection whose request line and headers are not complete within
   ``head_timeout_s`` of its first byte (or of connecting), and one whose body is not
   complete within ``body_timeout_s`` of its headers, with ``408
@@ -27,7 +28,12 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from .headers import error_response
 
-_REASONS = {400: b"Bad Request", 408: b"Request Timeout", 431: b"Request Header Fields Too Large"}
+_REASONS = {
+    400: b"Bad Request",
+    408: b"Request Timeout",
+    413: b"Request Entity Too Large",
+    431: b"Request Header Fields Too Large",
+}
 
 
 class AwsHttpToolsProtocol(HttpToolsProtocol):
@@ -36,6 +42,8 @@ class AwsHttpToolsProtocol(HttpToolsProtocol):
     head_timeout_s = 10.0
     body_timeout_s = 120.0
     max_head_bytes = 32 * 1024
+    #: A 50 MB zip, base64 in a JSON body, with room for the rest of the body.
+    max_body_bytes = 80 * 1024 * 1024
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -43,6 +51,7 @@ class AwsHttpToolsProtocol(HttpToolsProtocol):
         self._phase = "idle"  # idle (before a request) -> head -> body -> idle
         self._head_bytes = 0  # parsed: the request line and complete headers
         self._head_chunks = 0  # received in chunks that end inside the head
+        self._body_bytes = 0
 
     # -- deadlines -----------------------------------------------------------------
 
@@ -79,6 +88,8 @@ class AwsHttpToolsProtocol(HttpToolsProtocol):
     def _answer(self, status: int, aws_type: str, message: str) -> None:
         """Write one AWS-shaped error response and close the connection."""
         self._disarm()
+        if self.transport.is_closing():  # answered already; the parser ran on
+            return
         headers, body = error_response({}, status, aws_type, message)
         head = [b"HTTP/1.1 %d %s\r\n" % (status, _REASONS[status])]
         for name, value in [*headers, (b"connection", b"close")]:
@@ -151,14 +162,40 @@ class AwsHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._phase = "body"
+        self._body_bytes = 0
         self._arm(self.body_timeout_s)
+        declared = next((v for k, v in self.headers if k == b"content-length"), b"0")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            self._body_too_large()  # before the application sees the request
+            return
         super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        if self.transport.is_closing():
+            return
+        self._body_bytes += len(body)
+        if self._body_bytes > self.max_body_bytes:  # a chunked body can declare nothing
+            self._body_too_large()
+            return
+        super().on_body(body)
+
+    def _body_too_large(self) -> None:
+        cycle = self.cycle
+        if cycle is not None and cycle.response_started and not cycle.response_complete:
+            self.transport.close()
+            return
+        self._answer(
+            413,
+            "RequestEntityTooLargeException",
+            f"Request must be smaller than {self.max_body_bytes} bytes",
+        )
 
     def on_message_complete(self) -> None:
         self._phase = "idle"
         self._head_bytes = self._head_chunks = 0
         self._disarm()
-        super().on_message_complete()
+        if not self.transport.is_closing():  # else refused before the app saw it
+            super().on_message_complete()
 
 
 def protocol_class(
