@@ -802,3 +802,15 @@ def test_unreferenced_code_is_removed_at_startup(tmp_path: Path) -> None:
         assert invoke(srv.client("lambda"), "kept")["Body"] == 5
     finally:
         srv.stop()
+
+
+@pytest.mark.parametrize("token", ["f/abc", "f/" + "9" * 25, "b/-1", "zz", "9" * 30])
+def test_bad_log_page_tokens(server: Server, lam: Any, healthy: str, token: str) -> None:
+    invoke(lam, healthy)  # the log group exists
+    group = f"/aws/lambda/{healthy}"
+    for operation, extra in (("GetLogEvents", {"logStreamName": "s"}), ("FilterLogEvents", {})):
+        body = {"logGroupName": group, "nextToken": token, **extra}
+        response = json_call(server, "logs", operation, body)
+        assert response.status_code == 400, (operation, response.text)
+        kind, message = error_of(response)
+        assert kind == "InvalidParameterException" and "nextToken is invalid" in message

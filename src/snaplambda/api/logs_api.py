@@ -33,7 +33,7 @@ def _event_id(text: object, token: str) -> int:
     if not text:
         return 0
     raw = str(text)
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19 or int(raw) > _MAX_EVENT_ID:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 20 or int(raw) > _MAX_EVENT_ID:
         raise _bad_token(token or raw)
     return int(raw)
 
