@@ -90,6 +90,10 @@ class Config:
     #: Where installed SDK releases are kept, one directory per release, shared by
     #: every platform of this user (``$XDG_CACHE_HOME/snaplambda/sdk`` by default).
     sdk_cache_dir: Path = field(default_factory=lambda: default_sdk_cache())
+    #: A client's request line and headers must arrive within this time, and its
+    #: body within ``http_body_timeout_s`` after them (slow clients are cut, 408).
+    http_head_timeout_s: float = 10.0
+    http_body_timeout_s: float = 120.0
 
     @property
     def endpoint(self) -> str:
@@ -183,6 +187,8 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "SNAPLAMBDA_OTLP_ENDPOINT": ("otlp_endpoint", _text_or_unset),
     "SNAPLAMBDA_LOG_MAX_MB": ("log_max_mb", float),
     "SNAPLAMBDA_SDK": ("sdk", _flag),
+    "SNAPLAMBDA_HTTP_HEAD_TIMEOUT": ("http_head_timeout_s", float),
+    "SNAPLAMBDA_HTTP_BODY_TIMEOUT": ("http_body_timeout_s", float),
 }
 
 

@@ -27,6 +27,7 @@ from .capacity.provisioned import ProvisionedService
 from .config import Config
 from .control.aliases import AliasService
 from .control.arns import FunctionRef, function_arn
+from .control.codegc import CodeCollector
 from .control.errors import InvalidParameterValue
 from .control.functions import FunctionService
 from .control.inert import host_architecture, not_enforced
@@ -195,8 +196,17 @@ class Platform:
         )
         self.precompiler = Precompiler(lambda runtime: self.resolver.resolve(runtime).path)
         self.functions.subscribe(self._on_function_change)
+        self.collector = CodeCollector(
+            self.store,
+            self.layers,
+            self.code,
+            lambda: [env.function.code_key for env in self.launcher.environments()],
+        )
         self.versions.subscribe(self.pool.retire)
         self.versions.subscribe(self.snapshots.forget)
+        # After the pool has let go of retired environments: their code can go too.
+        self.functions.subscribe(self.sweep_code)
+        self.versions.subscribe(self.sweep_code)
         self.versions.on_publish(self._on_publish)
         self.event_configs = EventInvokeConfigs(
             self.store,
@@ -221,6 +231,7 @@ class Platform:
             reserved = self.functions.reserved_concurrency(cfg.name)
             if reserved is not None:
                 self.pool.set_reserved(cfg.name, reserved)
+        self.collector.sweep()  # what an earlier run left unreferenced
 
     def _on_function_change(self, cfg: FunctionConfig | None, name: str) -> None:
         if cfg is not None:
@@ -234,6 +245,10 @@ class Platform:
         self.pool.usage.forget(name)
         self.pool.set_reserved(name, None)
         self.snapshots.forget(name)
+
+    def sweep_code(self, *_: object) -> None:
+        """Remove code nothing references any more (see :mod:`.control.codegc`)."""
+        self.collector.sweep()
 
     def _precompile(self, cfg: FunctionConfig) -> None:
         """Compile new code's bytecode in the background with the function's own

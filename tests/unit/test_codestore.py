@@ -104,3 +104,40 @@ def test_unzipped_size_of_a_package_without_a_record_is_measured(store: CodeStor
     (store.root / ".sizes" / ref.key).unlink()
     assert store.unzipped_size(ref.key) == 300
     assert (store.root / ".sizes" / ref.key).read_text() == "300"
+
+
+# -- sweeping what nothing references -------------------------------------------------------
+
+
+def _sweep_store(tmp_path: Path) -> tuple[CodeStore, list[bytes]]:
+    store = CodeStore(tmp_path / "code", 50 << 20, 250 << 20)
+    return store, [zip_files({"app.py": f"x = {i}"}) for i in range(3)]
+
+
+def test_sweep_removes_only_unreferenced_and_unpinned(tmp_path: Path) -> None:
+    store, zips = _sweep_store(tmp_path)
+    kept, pinned, dropped = (store.put(z, pin=(i == 1)).key for i, z in enumerate(zips))
+    (store.root / ".staging-left").mkdir()  # an interrupted upload's leftovers
+    assert store.sweep({kept}) == [dropped]
+    assert store.keys() == sorted([kept, pinned])
+    assert not (store.root / ".sizes" / dropped).exists()
+    assert not (store.root / ".staging-left").exists()
+    store.unpin(pinned)
+    assert store.sweep({kept}) == [pinned]
+    assert [p.name for p in store.root.iterdir() if p.name.startswith(".trash")] == []
+
+
+def test_a_failed_pinned_put_leaves_no_pin(tmp_path: Path) -> None:
+    store, _ = _sweep_store(tmp_path)
+    with pytest.raises(InvalidArchive):
+        store.put(b"not a zip", pin=True)
+    assert store._pins == {}
+
+
+def test_a_pinned_put_of_stored_code_keeps_it_from_the_sweep(tmp_path: Path) -> None:
+    store, zips = _sweep_store(tmp_path)
+    key = store.put(zips[0]).key
+    store.put(zips[0], pin=True)  # already stored: only pinned
+    assert store.sweep(set()) == []
+    store.unpin(key)
+    assert store.sweep(set()) == [key]

@@ -76,7 +76,7 @@ def test_invalid_handlers(handler: object) -> None:
     assert isinstance(err, ValidationError)
     assert "'handler'" in err.message
     assert f"Value '{handler}'" in err.message
-    assert "1-128 characters" in err.message
+    assert "pattern: [^\\s]+" in err.message or "less than or equal to 128" in err.message
 
 
 # -- integer ranges -----------------------------------------------------------------------

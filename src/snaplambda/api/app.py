@@ -26,6 +26,7 @@ from . import (
     autoscaling_api,
     cloudwatch_api,
     eventconfig_api,
+    headers,
     lambda_api,
     layers_api,
     logs_api,
@@ -93,6 +94,7 @@ async def _health(request: Request) -> Response:
             "notEnforced": platform.not_enforced(),
             "auth": AUTH_MODE,
             "sdk": platform.sdk.describe(),
+            "archivesBeingChecked": platform.code.checking,
         }
     )
 
@@ -142,6 +144,12 @@ def build_app(platform: Platform) -> Any:
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            bad = headers.problem(scope)
+            if bad is not None:
+                head, body = headers.error_response(scope, 400, "ValidationException", bad)
+                await send({"type": "http.response.start", "status": 400, "headers": head})
+                await send({"type": "http.response.body", "body": body})
+                return
             name = match(scope)
             if name is not None:
                 await invoke(name, scope, receive, send)

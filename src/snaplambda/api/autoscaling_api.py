@@ -8,7 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 from ..capacity.autoscaling import AutoScalingService
+from . import schemas
 from .errors import ApiError
+from .fields import check_fields
 
 
 def handle(service: AutoScalingService, operation: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -31,4 +33,5 @@ def handle(service: AutoScalingService, operation: str, body: dict[str, Any]) ->
             400,
             f"Application Auto Scaling operation {operation!r} is not implemented by snaplambda",
         )
+    check_fields(body, schemas.AUTOSCALING[operation], "ValidationException")
     return op(body)

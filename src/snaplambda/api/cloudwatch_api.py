@@ -8,7 +8,9 @@ import asyncio
 from typing import Any
 
 from ..observability.metrics import Datapoint, MetricsStore
+from . import schemas
 from .errors import ApiError
+from .fields import check_fields
 
 
 def _invalid(message: str) -> ApiError:
@@ -22,7 +24,7 @@ def _dims(value: Any) -> dict[str, str]:
         raise _invalid("Dimensions must be a list")
     out = {}
     for item in value:
-        if not isinstance(item, dict) or "Name" not in item or "Value" not in item:
+        if not isinstance(item, dict) or item.get("Name") is None or item.get("Value") is None:
             raise _invalid(f"Dimension {item!r} needs Name and Value")
         out[str(item["Name"])] = str(item["Value"])
     return out
@@ -117,8 +119,12 @@ def _get_metric_data(store: MetricsStore, body: dict[str, Any]) -> dict[str, Any
 
 
 def _list_metrics(store: MetricsStore, body: dict[str, Any]) -> dict[str, Any]:
+    # ListMetrics' dimension filters may leave out the Value: any value matches.
     wanted = _dims(
-        [{"Name": d["Name"], "Value": d.get("Value", "")} for d in body.get("Dimensions") or []]
+        [
+            {"Name": d.get("Name"), "Value": d.get("Value") or ""}
+            for d in body.get("Dimensions") or []
+        ]
     )
     metrics = []
     for ns, name, dims in store.list_metrics(body.get("Namespace"), body.get("MetricName")):
@@ -150,5 +156,6 @@ async def handle(store: MetricsStore, sync: Any, operation: str, body: dict[str,
             400,
             f"CloudWatch operation '{operation}' is not implemented by snaplambda",
         )
+    check_fields(body, schemas.CLOUDWATCH[operation], "InvalidParameterValue")
     await asyncio.to_thread(sync)
     return await asyncio.to_thread(handler, store, body)

@@ -8,10 +8,11 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-from ..control.arns import parse_function_ref
+from ..control.arns import check_home, parse_function_ref
 from ..control.payload import too_large
 from ..control.quotas import SYNC_PAYLOAD_MAX_BYTES
 from ..platform import Platform
+from .actions import INVOKE
 from .errors import ApiError, to_rest_response
 
 Scope = MutableMapping[str, Any]
@@ -39,6 +40,8 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
     more = True
     while more:
         message = await receive()
+        if message["type"] == "http.disconnect":  # never invoke with a truncated payload
+            raise ApiError("InvalidRequestContentException", 400, "The client disconnected")
         chunk = message.get("body", b"")
         size += len(chunk)
         if size <= limit:
@@ -85,7 +88,10 @@ class InvokeHandler:
         if scope["query_string"]:
             values = parse_qs(scope["query_string"].decode()).get("Qualifier")
             qualifier = values[0] if values else None
-        ref = parse_function_ref(name, qualifier)
+        config = self.platform.config
+        ref = check_home(
+            parse_function_ref(name, qualifier), config.region, config.account_id, INVOKE
+        )
         payload = await _read_body(receive, SYNC_PAYLOAD_MAX_BYTES)
         if invocation_type == "DryRun":
             cfg = self.platform.resolve(ref)

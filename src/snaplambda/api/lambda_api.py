@@ -15,9 +15,11 @@ from ..control.arns import function_arn
 from ..control.errors import InvalidParameterValue, ValidationError
 from ..control.models import LATEST, FunctionConfig
 from ..control.quotas import TOTAL_CODE_MAX_BYTES, UNZIPPED_MAX_BYTES, ZIP_MAX_BYTES
+from ..control.validation import validate_name
 from ..control.versions import is_version_number
 from ..platform import Platform
 from .rest import function_ref, guard, json_response, max_items, paginate, read_body
+from .uploads import stored_off_loop
 
 #: FunctionConfiguration members GetFunction has and ListFunctions leaves out.
 _NOT_LISTED = (
@@ -77,8 +79,10 @@ class LambdaApi:
 
     async def create_function(self, request: Request) -> Response:
         body = await read_body(request)
+        validate_name(body.get("FunctionName"))
         tags = self.p.tags.checked(body.get("Tags"))
-        cfg = self.p.functions.create(body)
+        async with stored_off_loop(self.p, body.get("Code")):
+            cfg = self.p.functions.create(body)
         self.p.tags.on_create(cfg.name, tags)
         if body.get("Publish"):
             cfg = self.p.versions.publish(cfg.name, {})
@@ -145,7 +149,9 @@ class LambdaApi:
 
     async def update_code(self, request: Request) -> Response:
         body = await read_body(request)
-        cfg = self.p.functions.update_code(_name(request), body)
+        self.p.functions.get(_name(request))
+        async with stored_off_loop(self.p, body.get("ZipFile")):
+            cfg = self.p.functions.update_code(_name(request), body)
         if body.get("Publish"):
             cfg = self.p.versions.publish(cfg.name, {})
         return json_response(cfg.to_aws(self.region, self.account))

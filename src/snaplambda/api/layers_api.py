@@ -14,11 +14,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..control.arns import layer_arn
+from ..control.arns import layer_arn, parse_layer_name
 from ..control.errors import InvalidParameterValue
 from ..control.layers import LayerVersion
 from ..platform import Platform
 from .rest import guard, json_response, max_items, paginate, read_body
+from .uploads import stored_off_loop
 
 
 def _version_number(request: Request) -> int:
@@ -34,6 +35,7 @@ class LayersApi:
     """Layer handlers bound to one platform."""
 
     def __init__(self, platform: Platform) -> None:
+        self.platform = platform
         self.layers = platform.layers
         self.region = platform.config.region
         self.account = platform.config.account_id
@@ -42,7 +44,10 @@ class LayersApi:
         return layer.to_aws(self.region, self.account, self.layers.location(layer))
 
     async def publish(self, request: Request) -> Response:
-        layer = self.layers.publish(request.path_params["name"], await read_body(request))
+        body = await read_body(request)
+        parse_layer_name(request.path_params["name"])
+        async with stored_off_loop(self.platform, body.get("Content")):
+            layer = self.layers.publish(request.path_params["name"], body)
         return json_response(self._full(layer), 201)
 
     async def get_version(self, request: Request) -> Response:
@@ -51,6 +56,7 @@ class LayersApi:
 
     async def delete_version(self, request: Request) -> Response:
         self.layers.delete(request.path_params["name"], _version_number(request))
+        self.platform.sweep_code()
         return Response(status_code=204)
 
     async def list_versions(self, request: Request) -> Response:

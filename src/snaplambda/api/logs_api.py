@@ -8,9 +8,34 @@ from typing import Any
 
 from ..observability.filterpattern import FilterPatternError, compile_pattern
 from ..observability.logstore import RETENTION_DAYS, LogEvent, LogStore
+from . import schemas
 from .errors import ApiError
+from .fields import check_fields
 
 _SCAN_BATCH = 5000
+
+
+#: Event ids are SQLite rowids: positive signed 64-bit integers.
+_MAX_EVENT_ID = (1 << 63) - 1
+
+
+def _bad_token(token: str) -> ApiError:
+    return ApiError(
+        "InvalidParameterException",
+        400,
+        f"The specified nextToken is invalid: '{token[:80]}' (pass the nextToken, "
+        "nextForwardToken or nextBackwardToken of the previous page)",
+    )
+
+
+def _event_id(text: object, token: str) -> int:
+    """The event id a page token carries (``""``: none, 0)."""
+    if not text:
+        return 0
+    raw = str(text)
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 20 or int(raw) > _MAX_EVENT_ID:
+        raise _bad_token(token or raw)
+    return int(raw)
 
 
 def _require_group(store: LogStore, body: dict[str, Any]) -> str:
@@ -27,7 +52,7 @@ def _require_group(store: LogStore, body: dict[str, Any]) -> str:
 def _events(store: LogStore, body: dict[str, Any]) -> dict[str, Any]:
     group = _require_group(store, body)
     limit = int(body.get("limit") or 10000)
-    after = int(body.get("nextToken") or 0)
+    after = _event_id(body.get("nextToken"), "")
     streams = body.get("logStreamNames") or None
     prefix = body.get("logStreamNamePrefix")
     if prefix and not streams:
@@ -87,11 +112,10 @@ def _get_events(store: LogStore, body: dict[str, Any]) -> dict[str, Any]:
         "end_ms": body.get("endTime"),
         "limit": limit,
     }
-    try:
-        forward = token.startswith("f/") or (not token and bool(body.get("startFromHead")))
-        mark = int(token[2:]) if token else None
-    except ValueError as exc:
-        raise ApiError("InvalidParameterException", 400, f"Invalid nextToken {token!r}") from exc
+    forward = token.startswith("f/") or (not token and bool(body.get("startFromHead")))
+    if token and token[:2] not in ("f/", "b/"):
+        raise _bad_token(token)
+    mark = _event_id(token[2:], token) if token else None
     if forward:
         events = store.filter(group, after_id=mark or 0, **common)
     else:
@@ -130,8 +154,8 @@ def _delete_retention(store: LogStore, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _streams(store: LogStore, body: dict[str, Any]) -> dict[str, Any]:
-    group = body.get("logGroupName", "")
-    prefix = body.get("logStreamNamePrefix", "")
+    group = body.get("logGroupName") or ""
+    prefix = body.get("logStreamNamePrefix") or ""
     return {
         "logStreams": [
             {
@@ -148,7 +172,7 @@ def _streams(store: LogStore, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _groups(store: LogStore, body: dict[str, Any]) -> dict[str, Any]:
-    prefix = body.get("logGroupNamePrefix", "")
+    prefix = body.get("logGroupNamePrefix") or ""
     retention = store.retention()
     groups = []
     for g in store.groups(prefix):
@@ -176,5 +200,6 @@ async def handle(store: LogStore, operation: str, body: dict[str, Any]) -> dict[
         raise ApiError(
             "InvalidAction", 400, f"Logs operation '{operation}' is not implemented by snaplambda"
         )
+    check_fields(body, schemas.LOGS[operation], "InvalidParameterException")
     await asyncio.to_thread(store.sync)
     return await asyncio.to_thread(handler, store, body)

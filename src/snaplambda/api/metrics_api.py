@@ -16,6 +16,12 @@ from ..observability.metrics import NAMESPACE
 from ..observability.prometheus import exposition
 from ..platform import Platform
 from .errors import ApiError, to_json_response
+from .fields import query_int
+
+#: The longest period and window a series may ask for: a day, and the 15 months
+#: CloudWatch keeps metrics.
+MAX_PERIOD_S = 86400
+MAX_MINUTES = 455 * 24 * 60
 
 
 def sync_all(platform: Platform) -> None:
@@ -38,15 +44,13 @@ def routes(platform: Platform) -> list[Route]:
     async def series(request: Request) -> Response:
         name = request.path_params["name"]
         q = request.query_params
+        metric = q.get("metric", "Duration")
+        namespace = q.get("namespace", NAMESPACE)
         try:
-            metric = q.get("metric", "Duration")
-            namespace = q.get("namespace", NAMESPACE)
-            period = int(q.get("period", "60"))
-            minutes = int(q.get("minutes", "60"))
-            if period < 1 or minutes < 1:
-                raise ValueError("period and minutes must be positive")
-        except ValueError as exc:
-            return to_json_response(ApiError("InvalidParameterValueException", 400, str(exc)))
+            period = query_int(q, "period", 60, 1, MAX_PERIOD_S)
+            minutes = query_int(q, "minutes", 60, 1, MAX_MINUTES)
+        except ApiError as exc:
+            return to_json_response(exc)
         # Custom (EMF) metrics carry only the dimensions the function printed.
         dims = {"FunctionName": name} if namespace == NAMESPACE else {}
         if q.get("qualifier"):

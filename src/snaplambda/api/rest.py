@@ -11,8 +11,9 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..control.arns import FunctionRef, parse_function_ref
+from ..control.arns import FunctionRef, check_home, parse_function_ref
 from ..control.errors import InvalidParameterValue, ValidationError
+from .actions import action_of
 from .errors import ApiError, to_rest_response
 
 T = TypeVar("T")
@@ -49,7 +50,11 @@ def function_ref(request: Request) -> FunctionRef:
             "satisfy constraint: Member must satisfy regular expression pattern: "
             "(|[a-zA-Z0-9$_-]+) ($LATEST, a version number or an alias name)"
         )
-    return parse_function_ref(request.path_params["name"], qualifier or None)
+    ref = parse_function_ref(request.path_params["name"], qualifier or None)
+    route = request.scope.get("route")
+    action = action_of(request.method, getattr(route, "path", None))
+    config = request.app.state.platform.config
+    return check_home(ref, config.region, config.account_id, action)
 
 
 def max_items(request: Request, default: int = 50) -> int:

@@ -11,6 +11,10 @@ import uvicorn
 from ..config import Config
 from ..platform import Platform
 from .app import build_app
+from .protocol import protocol_class
+
+#: Bytes of request line and headers a request may have (boto3 sends about 1 KiB).
+MAX_HEAD_BYTES = 32 * 1024
 
 OnReady = Callable[[Platform], Awaitable[bool]]
 """Runs once the port accepts connections; returns whether to keep serving."""
@@ -22,7 +26,7 @@ def make_server(config: Config, platform: Platform) -> uvicorn.Server:
         host=config.host,
         port=config.port,
         loop="uvloop",
-        http="httptools",
+        http=protocol_class(config.http_head_timeout_s, config.http_body_timeout_s, MAX_HEAD_BYTES),
         lifespan="on",
         log_level="warning",
         access_log=False,

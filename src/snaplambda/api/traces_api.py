@@ -13,6 +13,7 @@ from starlette.routing import Route
 from ..observability.traces import flatten
 from ..platform import Platform
 from .errors import ApiError, to_json_response
+from .fields import query_int
 
 
 def routes(platform: Platform) -> list[Route]:
@@ -20,12 +21,12 @@ def routes(platform: Platform) -> list[Route]:
 
     async def listing(request: Request) -> Response:
         try:
-            limit = int(request.query_params.get("limit", "20"))
-        except ValueError as exc:
-            return to_json_response(ApiError("InvalidParameterValueException", 400, str(exc)))
+            limit = query_int(request.query_params, "limit", 20, 1, 1000)
+        except ApiError as exc:
+            return to_json_response(exc)
         function = request.query_params.get("function") or None
         await asyncio.to_thread(store.sync)
-        found = await asyncio.to_thread(store.traces, function, max(1, min(limit, 1000)))
+        found = await asyncio.to_thread(store.traces, function, limit)
         return JSONResponse(
             {
                 "Traces": [

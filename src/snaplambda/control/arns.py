@@ -4,9 +4,9 @@ ARNs."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from .errors import InvalidParameterValue, ValidationError
+from .errors import AccessDenied, InvalidParameterValue, ResourceNotFound, ValidationError
 
 # Applied with ``fullmatch``: an anchored ``$`` would let a trailing newline through.
 _NAME = r"[a-zA-Z0-9_-]{1,64}"
@@ -33,6 +33,11 @@ class FunctionRef:
 
     name: str
     qualifier: str | None = None
+    #: The account and region an ARN named (None for a plain name).
+    account: str | None = field(default=None, compare=False, repr=False)
+    region: str | None = field(default=None, compare=False, repr=False)
+    #: The identifier as given, for messages.
+    given: str = field(default="", compare=False, repr=False)
 
 
 def parse_function_ref(value: str, qualifier: str | None = None) -> FunctionRef:
@@ -59,7 +64,33 @@ def parse_function_ref(value: str, qualifier: str | None = None) -> FunctionRef:
             f"The derived qualifier from the function name does not match the specified "
             f"qualifier: '{inline}' versus '{qualifier}'"
         )
-    return FunctionRef(match.group("name"), inline or qualifier or None)
+    groups = match.groupdict()
+    return FunctionRef(
+        match.group("name"),
+        inline or qualifier or None,
+        account=groups.get("account"),
+        region=groups.get("region"),
+        given=value,
+    )
+
+
+def check_home(ref: FunctionRef, region: str, account: str, action: str) -> FunctionRef:
+    """Refuse an ARN of another region or account, as Lambda does: another region's
+    function is not reachable from this endpoint (``ResourceNotFoundException``);
+    another account's is not this caller's to use (``AccessDeniedException``, 403:
+    snaplambda has one account and no resource-based policies)."""
+    if ref.region is not None and ref.region != region:
+        raise ResourceNotFound(
+            f"Functions from '{ref.region}' are not reachable in this region ('{region}')"
+        )
+    if ref.account is not None and ref.account != account:
+        arn = function_arn(ref.region or region, ref.account, ref.name, ref.qualifier)
+        raise AccessDenied(
+            f"User: arn:aws:iam::{account}:root is not authorized to perform: "
+            f"lambda:{action} on resource: {arn} because no resource-based policy allows "
+            f"the lambda:{action} action"
+        )
+    return ref
 
 
 def function_arn(region: str, account: str, name: str, qualifier: str | None = None) -> str:

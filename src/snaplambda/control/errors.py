@@ -6,6 +6,7 @@ ControlError
  +-- InvalidParameterValue   a field's value is not allowed (names field, value, range)
  +-- PreconditionFailed      a RevisionId did not match
  +-- ValidationError         a value broke a model constraint (range, pattern, enum)
+ +-- AccessDenied            an ARN names another account
 
 Each carries the AWS error name and HTTP status the API boundary uses.
 """
@@ -52,3 +53,10 @@ def constraint_violation(field: str, value: object, constraint: str) -> Validati
         f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
         f"constraint: {constraint}"
     )
+
+
+class AccessDenied(ControlError):
+    """The caller may not act on the resource (it belongs to another account)."""
+
+    aws_type = "AccessDeniedException"
+    status = 403

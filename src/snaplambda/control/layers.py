@@ -11,7 +11,7 @@ its record and content stay.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -281,6 +281,15 @@ class LayerService:
         return sum(
             layer.code_size for key, layer in self._versions.items() if key not in self._deleted
         )
+
+    def code_keys(self, used: Collection[str]) -> set[str]:
+        """The code of every layer version not deleted, and of deleted ones whose ARN
+        is in ``used`` (functions keep the layers they have)."""
+        keys = set()
+        for key, layer in self._versions.items():
+            if key not in self._deleted or layer.arn(self.region, self.account) in used:
+                keys.add(layer.code_key)
+        return keys
 
     def location(self, layer: LayerVersion) -> str:
         return f"file://{self._code.path(layer.code_key)}"

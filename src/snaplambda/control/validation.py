@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from . import inert, quotas
+from . import handlers, inert, quotas
 from .arns import parse_layer_version_arn
 from .errors import InvalidParameterValue
 from .errors import constraint_violation as _constraint
@@ -21,7 +21,6 @@ from .errors import constraint_violation as _constraint
 # Applied with ``fullmatch``: an anchored ``$`` would let a trailing newline through.
 _NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 _ENV_KEY = re.compile(r"[a-zA-Z]([a-zA-Z0-9_])+")
-_HANDLER = re.compile(r"[^\s]+")
 _ROLE = re.compile(r"arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+")
 
 
@@ -65,18 +64,7 @@ def validate_runtime(runtime: object) -> str:
 
 
 def validate_handler(handler: object) -> str:
-    if (
-        not isinstance(handler, str)
-        or not _HANDLER.fullmatch(handler)
-        or len(handler) > quotas.HANDLER_MAX_LEN
-    ):
-        raise _constraint(
-            "handler",
-            handler,
-            f"Member must be 1-{quotas.HANDLER_MAX_LEN} characters without whitespace, "
-            "like 'module.function'",
-        )
-    return handler
+    return handlers.validate_handler(handler)
 
 
 def validate_memory(value: object) -> int:
