@@ -129,8 +129,10 @@ class AwsHttpToolsProtocol(HttpToolsProtocol):
             else:
                 self.send_400_response(str(exc) or "malformed request")
             return
-        # A chunk wholly inside a request head: the parser holds it until the head ends.
-        if before != "body" and self._phase in ("idle", "head"):
+        # A chunk that leaves a request head unfinished: the parser holds it until the
+        # head ends.  (One that also completed a request, headers and body, counts
+        # nothing: that request's head was measured by the callbacks.)
+        if before != "body" and self._phase == "head":
             self._head_chunks += len(data)
             if self._head_chunks > self.max_head_bytes:
                 self._head_too_large()
