@@ -24,11 +24,13 @@ from . import (
     autoscaling_api,
     cloudwatch_api,
     eventconfig_api,
+    events_api,
     lambda_api,
     layers_api,
     logs_api,
     metrics_api,
     provisioned_api,
+    scheduler_api,
     stats_api,
     traces_api,
     versions_api,
@@ -54,6 +56,8 @@ async def _json_protocol(request: Request) -> Response:
             )
         elif service == "AnyScaleFrontendService":  # Application Auto Scaling
             result = autoscaling_api.handle(platform.autoscaling, operation, body)
+        elif service == "AWSEvents":  # EventBridge
+            result = events_api.handle(platform.rules, operation, body)
         else:
             raise ApiError(
                 "UnknownOperationException",
@@ -116,6 +120,7 @@ def build_app(platform: Platform) -> Any:
             *traces_api.routes(platform),
             *provisioned_api.routes(platform),
             *stats_api.routes(platform),
+            *scheduler_api.routes(platform),
             Route("/", _json_protocol, methods=["POST"]),
             Route("/health", _health, methods=["GET"]),
         ],
