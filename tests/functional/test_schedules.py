@@ -23,9 +23,11 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.functional.test_cli import cli
 from tests.support import Server, create, zip_files
 
 WAIT = 60.0
+SAM = Path(__file__).parent.parent / "sam"
 ENV = {"SNAPLAMBDA_SCHEDULE_MINUTE": "1"}
 ACCOUNT = "123456789012"
 RECORDER = zip_files(
@@ -435,3 +437,65 @@ def test_what_scheduler_refuses(scheduler: Any, srv: Server) -> None:
     code, _ = error(lambda: scheduler.get_schedule(Name="v2-dup", GroupName="other"))
     assert code == "ResourceNotFoundException"
     scheduler.delete_schedule(Name="v2-dup")
+
+
+def test_a_sam_templates_schedule_events_deploy_and_fire(
+    srv: Server, events: Any, scheduler: Any, tmp_path: Path
+) -> None:
+    out = tmp_path / "sam.jsonl"
+    deployed = cli(
+        "deploy",
+        str(SAM / "schedules" / "template.yaml"),
+        "--stack-name",
+        "timed",
+        "--parameter-overrides",
+        f"OutPath={out}",
+        "--endpoint",
+        srv.endpoint,
+    )
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    assert "rule timed-TickerEveryMinute: rate(1 minute)" in deployed.stdout
+    assert "rule timed-nightly: cron(0 2 * * ? *), disabled" in deployed.stdout
+    assert "schedule timed-TickerReminder: rate(1 minute)" in deployed.stdout
+    assert "Ticker.Events.Hook (event Api)" in deployed.stdout  # other events stay skipped
+    alias_arn = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:timed-ticker:live"
+    assert events.list_targets_by_rule(Rule="timed-TickerEveryMinute")["Targets"] == [
+        {"Id": "TickerEveryMinuteLambdaTarget", "Arn": alias_arn, "Input": '{"from": "rule"}'}
+    ]
+    rule = events.describe_rule(Name="timed-TickerEveryMinute")
+    assert (rule["State"], rule["Description"]) == ("ENABLED", "every minute")
+    assert events.describe_rule(Name="timed-nightly")["State"] == "DISABLED"
+    schedule = scheduler.get_schedule(Name="timed-TickerReminder")
+    assert schedule["Target"]["Arn"] == alias_arn
+    assert schedule["ScheduleExpressionTimezone"] == "Europe/Paris"
+
+    def sources() -> set[str]:
+        return {line["event"].get("from") for line in received(out)}
+
+    wait_for(lambda: sources() >= {"rule", "scheduler"}, "both schedules to fire")
+    assert {line["function"] for line in received(out)} == {"timed-ticker"}
+    fired = next(line["event"] for line in received(out) if line["event"]["from"] == "scheduler")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", fired["at"])
+
+    # A redeploy updates the same rule and schedule rather than adding others.
+    again = cli(
+        "deploy",
+        str(SAM / "schedules"),
+        "--stack-name",
+        "timed",
+        "--parameter-overrides",
+        f"OutPath={out}",
+        "--endpoint",
+        srv.endpoint,
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert [r["Name"] for r in events.list_rules(NamePrefix="timed-")["Rules"]] == [
+        "timed-TickerEveryMinute",
+        "timed-nightly",
+    ]
+    assert [s["Name"] for s in scheduler.list_schedules(NamePrefix="timed-")["Schedules"]] == [
+        "timed-TickerReminder"
+    ]
+    events.remove_targets(Rule="timed-TickerEveryMinute", Ids=["TickerEveryMinuteLambdaTarget"])
+    events.disable_rule(Name="timed-TickerEveryMinute")
+    scheduler.delete_schedule(Name="timed-TickerReminder")

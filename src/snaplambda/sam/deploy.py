@@ -18,6 +18,7 @@ from rich.markup import escape
 from ..client.api import Client, ClientError
 from ..config import from_environ
 from ..packaging.zipdir import read_package
+from .events import deploy_events
 from .model import CodeSource, DeployPlan, FunctionPlan, LayerPlan, LayerRef
 from .plan import build_plan
 from .template import TemplateError, load_template, parse_overrides
@@ -194,6 +195,11 @@ class Deployer:
                     if _not_implemented(exc)
                     else f"EventInvokeConfig: {exc.aws_type}: {exc.message}"
                 )
+        try:
+            outcome.details.extend(deploy_events(client, fn.schedules))
+        except ClientError as exc:
+            outcome.status = "failed"
+            outcome.details.append(f"{exc.aws_type}: {exc.message}")
         return outcome
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .events import ScheduleEvent
+
 
 @dataclass(frozen=True)
 class CodeSource:
@@ -104,6 +106,8 @@ class FunctionPlan:
     """``SnapStart.ApplyOn``: ``PublishedVersions`` or ``None``."""
     provisioned_concurrency: int | None = None
     """``ProvisionedConcurrencyConfig.ProvisionedConcurrentExecutions`` on the alias."""
+    schedules: tuple[ScheduleEvent, ...] = ()
+    """Its ``Schedule`` and ``ScheduleV2`` events (see :mod:`.events`)."""
 
     def settings(self, layer_arns: list[str]) -> dict[str, Any]:
         """The CreateFunction / UpdateFunctionConfiguration fields, every one given so

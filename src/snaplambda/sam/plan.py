@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .events import plan_events
 from .model import (
     CodeSource,
     DeployPlan,
@@ -241,17 +242,18 @@ class _Planner:
 
         for prop in sorted(_NOT_APPLICABLE & set(props)):
             self.notices.append(Notice(logical_id, prop, "IAM is not modelled; ignored"))
-        events = props.get("Events") or {}
-        if isinstance(events, dict):
-            for event_id, event in events.items():
-                kind = event.get("Type", "?") if isinstance(event, dict) else "?"
-                self.skipped.append(
-                    Skipped(
-                        f"{logical_id}.Events.{event_id}",
-                        f"event {kind}",
-                        "event sources are not deployed; invoke the function directly",
-                    )
-                )
+        alias = get("AutoPublishAlias")
+        target = self.ctx.attrs[(logical_id, "Arn")] + (f":{alias}" if alias else "")
+        schedules = plan_events(
+            logical_id,
+            props.get("Events") or {},
+            target,
+            self.stack_name,
+            self.account_id,
+            lambda prop, value: self._resolve(logical_id, prop, value),
+            lambda where, kind, reason: self.skipped.append(Skipped(where, kind, reason)),
+            lambda where, prop, message: self.notices.append(Notice(where, prop, message)),
+        )
         known = _FUNCTION_PROPS | _NOT_APPLICABLE | {"Events"}
         for prop in sorted(set(props) - known):
             self.notices.append(Notice(logical_id, prop, "not supported by snaplambda; ignored"))
@@ -300,7 +302,6 @@ class _Planner:
         storage = get("EphemeralStorage")
         if storage is not None and not (isinstance(storage, dict) and "Size" in storage):
             raise TemplateError(f"{where('EphemeralStorage')}: expected a mapping with Size")
-        alias = get("AutoPublishAlias")
         reserved = get("ReservedConcurrentExecutions")
         snap = get("SnapStart", {})
         if not isinstance(snap, dict):
@@ -350,6 +351,7 @@ class _Planner:
                 else None
             ),
             event_invoke_config=self._event_invoke_config(logical_id, get("EventInvokeConfig")),
+            schedules=schedules,
         )
 
     def _event_invoke_config(self, logical_id: str, value: Any) -> EventInvokeConfig | None:
