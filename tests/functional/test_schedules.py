@@ -496,6 +496,18 @@ def test_a_sam_templates_schedule_events_deploy_and_fire(
     assert [s["Name"] for s in scheduler.list_schedules(NamePrefix="timed-")["Schedules"]] == [
         "timed-TickerReminder"
     ]
+    listed = cli("schedules", "--endpoint", srv.endpoint)
+    assert listed.returncode == 0, listed.stderr
+    rows = {line.split("\t")[1]: line.split("\t") for line in listed.stdout.splitlines()}
+    kind, _, expression, state, next_fire, targets = rows["timed-TickerEveryMinute"]
+    assert (kind, expression, state, targets) == ("rule", "rate(1 minute)", "ENABLED", alias_arn)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", next_fire)
+    assert rows["timed-nightly"][3:5] == ["DISABLED", "-"]  # a disabled rule never fires
+    assert rows["timed-TickerReminder"][:3] == [
+        "schedule",
+        "timed-TickerReminder",
+        "rate(1 minute) (Europe/Paris)",
+    ]
     events.remove_targets(Rule="timed-TickerEveryMinute", Ids=["TickerEveryMinuteLambdaTarget"])
     events.disable_rule(Name="timed-TickerEveryMinute")
     scheduler.delete_schedule(Name="timed-TickerReminder")

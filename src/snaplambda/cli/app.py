@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import deploy, dlq, invoke, logs, metrics, serve, snapstart, stats, traces
+from . import deploy, dlq, invoke, logs, metrics, schedules, serve, snapstart, stats, traces
 from .common import console
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ app.add_typer(snapstart.app, name="snapstart")
 app.command()(stats.stats)
 app.command("metrics")(metrics.metrics)
 app.command("traces")(traces.traces)
+app.command("schedules")(schedules.schedules)
 
 
 @app.command()
