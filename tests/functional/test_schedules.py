@@ -511,3 +511,32 @@ def test_a_sam_templates_schedule_events_deploy_and_fire(
     events.remove_targets(Rule="timed-TickerEveryMinute", Ids=["TickerEveryMinuteLambdaTarget"])
     events.disable_rule(Name="timed-TickerEveryMinute")
     scheduler.delete_schedule(Name="timed-TickerReminder")
+
+
+def test_a_one_time_schedule_missed_while_stopped_fires_once_after_the_restart(
+    tmp_path: Path,
+) -> None:
+    state = tmp_path / "state"
+    out = tmp_path / "missed.jsonl"
+    first = Server(state, env=ENV).start()
+    try:
+        arn = recorder(first.client(), "sched-missed", out)
+        due = datetime.now(UTC) + timedelta(seconds=4)
+        first.client("scheduler").create_schedule(
+            Name="while-down",
+            ScheduleExpression=f"at({due.strftime('%Y-%m-%dT%H:%M:%S')})",
+            FlexibleTimeWindow={"Mode": "OFF"},
+            Target={"Arn": arn, "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/s", "Input": "[1]"},
+        )
+    finally:
+        first.stop()
+    while datetime.now(UTC) < due + timedelta(seconds=1):
+        time.sleep(0.2)
+    second = Server(state, env=ENV).start()
+    try:
+        wait_for(lambda: len(received(out)) == 1, "the missed one-time fire")
+        got = second.client("scheduler").get_schedule(Name="while-down")
+        assert got["State"] == "ENABLED"  # ActionAfterCompletion NONE keeps it
+    finally:
+        second.stop()
+    assert received(out) == [[1]]
