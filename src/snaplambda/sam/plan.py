@@ -242,8 +242,8 @@ class _Planner:
 
         for prop in sorted(_NOT_APPLICABLE & set(props)):
             self.notices.append(Notice(logical_id, prop, "IAM is not modelled; ignored"))
-        alias = get("AutoPublishAlias")
-        target = self.ctx.attrs[(logical_id, "Arn")] + (f":{alias}" if alias else "")
+        published = get("AutoPublishAlias")  # SAM's event sources target the alias
+        target = self.ctx.attrs[(logical_id, "Arn")] + (f":{published}" if published else "")
         schedules = plan_events(
             logical_id,
             props.get("Events") or {},
@@ -302,6 +302,7 @@ class _Planner:
         storage = get("EphemeralStorage")
         if storage is not None and not (isinstance(storage, dict) and "Size" in storage):
             raise TemplateError(f"{where('EphemeralStorage')}: expected a mapping with Size")
+        alias = get("AutoPublishAlias")
         reserved = get("ReservedConcurrentExecutions")
         snap = get("SnapStart", {})
         if not isinstance(snap, dict):
