@@ -149,7 +149,8 @@ class ScheduleRunner:
                 await asyncio.wait_for(self._wake.wait(), timeout)
 
     async def _fire(self, key: str, when: float) -> None:
-        del self._due[key]
+        # The entry stays while the fire is delivered (it is what next_fire shows);
+        # a plan() or forget() meanwhile replaces or removes it, and wins.
         source = self._sources[key.split("/", 1)[0]]
         try:
             for arn, payload in source.deliveries(key, when):
@@ -161,6 +162,10 @@ class ScheduleRunner:
             job = source.fired(key, when)
         except Exception:
             log.exception("scheduled fire of %s failed", key)
-            return
-        if job is not None and key not in self._due:  # not changed while delivering
+            job = None
+        if self._due.get(key) != when:
+            return  # changed or removed while delivering
+        if job is None:
+            del self._due[key]
+        else:
             self.plan(job)
