@@ -78,6 +78,10 @@ class Config:
     #: How often Application Auto Scaling evaluates scheduled actions and
     #: target-tracking policies of provisioned concurrency (smaller in tests).
     autoscaling_period_s: float = 60.0
+    #: Beyond AWS, for tests and demos: the seconds a minute of a ``rate()`` schedule
+    #: (EventBridge rules, Scheduler) lasts, so ``rate(1 minute)`` can fire every
+    #: second.  ``cron()`` and ``at()`` keep the wall clock.
+    schedule_minute_s: float = 60.0
     #: An OpenTelemetry collector (OTLP/HTTP) that stored traces are exported to,
     #: e.g. ``http://127.0.0.1:4318``; ``None``: traces stay local.
     otlp_endpoint: str | None = None
@@ -184,6 +188,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "SNAPLAMBDA_SNAPSTART_PRELOAD": ("snapstart_preload", _flag),
     "SNAPLAMBDA_SNAPSTART_IMMORTAL": ("snapstart_immortal", _flag),
     "SNAPLAMBDA_AUTOSCALING_PERIOD": ("autoscaling_period_s", float),
+    "SNAPLAMBDA_SCHEDULE_MINUTE": ("schedule_minute_s", float),
     "SNAPLAMBDA_OTLP_ENDPOINT": ("otlp_endpoint", _text_or_unset),
     "SNAPLAMBDA_LOG_MAX_MB": ("log_max_mb", float),
     "SNAPLAMBDA_SDK": ("sdk", _flag),

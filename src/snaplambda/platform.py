@@ -26,7 +26,7 @@ from .capacity.autoscaling import AutoScalingController, AutoScalingService
 from .capacity.provisioned import ProvisionedService
 from .config import Config
 from .control.aliases import AliasService
-from .control.arns import FunctionRef, function_arn
+from .control.arns import FunctionRef, function_arn, parse_function_ref
 from .control.codegc import CodeCollector
 from .control.errors import InvalidParameterValue
 from .control.functions import FunctionService
@@ -39,6 +39,7 @@ from .control.stacks import SqliteStackStore, StackService
 from .control.store import SqliteStore
 from .control.tags import TagService
 from .control.versions import VersionService
+from .eventbridge import RuleService, SchedulerService, ScheduleRunner, SqliteScheduleStore
 from .execution.awsenv import sdk_environment
 from .execution.errors import Throttled
 from .execution.fleet import ProvisionedFleet
@@ -227,6 +228,22 @@ class Platform:
         )
         self.async_worker.on_start = self.metrics.event_age
         self.async_worker.on_dead_letter_error = self.metrics.dead_letter_error
+        self.schedule_store = SqliteScheduleStore(config.state_dir / "schedules.db")
+        self.schedule_runner = ScheduleRunner(self._deliver_scheduled)
+        self.rules = RuleService(
+            self.schedule_store,
+            self.schedule_runner,
+            config.region,
+            config.account_id,
+            config.schedule_minute_s,
+        )
+        self.schedules = SchedulerService(
+            self.schedule_store,
+            self.schedule_runner,
+            config.region,
+            config.account_id,
+            config.schedule_minute_s,
+        )
         for cfg in self.functions.list():
             reserved = self.functions.reserved_concurrency(cfg.name)
             if reserved is not None:
@@ -279,6 +296,7 @@ class Platform:
             provide, config.runtime_dir, config.sdk_cache_dir, config.sdk
         )
         self.async_worker.start()
+        self.schedule_runner.start()  # fires missed while stopped: once, at once
         for latest in self.functions.list():  # SnapStart versions rebuild their snapshots
             for cfg in self.versions.list(latest.name):
                 self._compile_sdk(cfg.runtime)
@@ -293,6 +311,7 @@ class Platform:
         """Stop the worker (queued events stay on disk), stop all environments,
         flush logs, release cgroups."""
         await self.autoscaler.stop()
+        await self.schedule_runner.stop()
         await self.async_worker.stop()
         self.async_worker.queue.close()
         await self.snapshots.close()
@@ -314,6 +333,8 @@ class Platform:
             self.layers.close()
         with contextlib.suppress(Exception):
             self.stacks.close()
+        with contextlib.suppress(Exception):
+            self.schedule_store.close()
 
     def not_enforced(self) -> dict[str, list[str]]:
         """Function name -> the fields its $LATEST or any published version sets that
@@ -399,6 +420,13 @@ class Platform:
             raise too_large(ASYNC_PAYLOAD_MAX_BYTES, event=True)
         payload = self.check_payload(payload)
         return await self.async_worker.submit(ref.name, ref.qualifier, payload)
+
+    async def _deliver_scheduled(self, target_arn: str, payload: bytes) -> str:
+        """A scheduled fire: queued durably as an asynchronous invoke of the target.
+        A target whose function (or alias) is gone is queued all the same; the worker
+        then moves the event to the dead letters as ``ResourceNotFound``."""
+        ref = parse_function_ref(target_arn)
+        return await self.async_worker.submit(ref.name, ref.qualifier, check_payload(payload))
 
     async def _run_event(
         self, name: str, qualifier: str | None, payload: bytes, request_id: str

@@ -28,7 +28,7 @@ COMMANDS = [
     ["functions", "list"], ["functions", "get"], ["functions", "delete"], ["publish"],
     ["alias"], ["alias", "create"], ["alias", "update"], ["alias", "list"],
     ["alias", "delete"], ["dlq"], ["dlq", "list"], ["dlq", "redrive"], ["stats"],
-    ["metrics"], ["traces"], ["snapstart"], ["snapstart", "check"], ["delete"], ["runtimes"],
+    ["metrics"], ["traces"], ["snapstart"], ["snapstart", "check"], ["delete"], ["runtimes"], ["schedules"],
 ]  # fmt: skip
 
 
@@ -55,7 +55,14 @@ def test_help_groups_commands_by_workflow() -> None:
     assert listed["Invoke"] == ["invoke"]
     assert listed["Logs"] == ["logs"]
     assert listed["Manage"] == ["publish", "functions", "alias", "dlq"]
-    assert listed["Inspect"] == ["stats", "metrics", "traces", "runtimes", "snapstart"]
+    assert listed["Inspect"] == [
+        "stats",
+        "metrics",
+        "traces",
+        "runtimes",
+        "schedules",
+        "snapstart",
+    ]
     assert {"--version", "--install-completion", "--show-completion"} <= set(listed["Options"])
 
 

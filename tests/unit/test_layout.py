@@ -25,12 +25,14 @@ ALLOWED: dict[str, set[str]] = {
     "runtime": set(),
     "storage": set(),
     "config": set(),
+    "scheduling": set(),  # pure schedule expressions, shared by capacity and eventbridge
     "packaging": {"errors"},
     "observability": {"storage"},
     "control": {"errors", "packaging", "storage"},
     "execution": {"errors", "config", "control", "observability", "runtime"},
     "snapstart": {"control", "execution", "observability", "runtime"},
-    "capacity": {"errors", "control", "execution"},
+    "capacity": {"errors", "control", "execution", "scheduling"},
+    "eventbridge": {"errors", "storage", "scheduling"},
     "asyncinvoke": {"errors", "control", "execution", "storage"},
     "platform": {
         "errors",
@@ -42,6 +44,7 @@ ALLOWED: dict[str, set[str]] = {
         "snapstart",
         "capacity",
         "asyncinvoke",
+        "eventbridge",
     },
     "api": {
         "__init__",
@@ -53,6 +56,7 @@ ALLOWED: dict[str, set[str]] = {
         "observability",
         "capacity",
         "asyncinvoke",
+        "eventbridge",
     },
     "client": set(),
     "sam": {

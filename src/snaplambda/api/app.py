@@ -26,12 +26,14 @@ from . import (
     autoscaling_api,
     cloudwatch_api,
     eventconfig_api,
+    events_api,
     headers,
     lambda_api,
     layers_api,
     logs_api,
     metrics_api,
     provisioned_api,
+    scheduler_api,
     stacks_api,
     stats_api,
     tags_api,
@@ -61,6 +63,8 @@ async def _json_protocol(request: Request) -> Response:
             )
         elif service == "AnyScaleFrontendService":  # Application Auto Scaling
             result = autoscaling_api.handle(platform.autoscaling, operation, body)
+        elif service == "AWSEvents":  # EventBridge
+            result = events_api.handle(platform.rules, operation, body)
         else:
             raise ApiError(
                 "UnknownOperationException",
@@ -131,6 +135,7 @@ def build_app(platform: Platform) -> Any:
             *stats_api.routes(platform),
             *tags_api.routes(platform),
             *stacks_api.routes(platform),
+            *scheduler_api.routes(platform),
             Route("/", _json_protocol, methods=["POST"]),
             Route("/health", _health, methods=["GET"]),
         ],

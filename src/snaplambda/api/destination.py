@@ -24,7 +24,9 @@ Kind = Literal["platform", "query", "unsupported"]
 
 STS = "sts"
 #: Signing names of the services the platform's own routes answer (STS aside).
-SERVED = frozenset({"lambda", "logs", "monitoring", "application-autoscaling"})
+SERVED = frozenset(
+    {"lambda", "logs", "monitoring", "application-autoscaling", "events", "scheduler"}
+)
 #: Services whose REST protocol is XML (the others are JSON).
 _REST_XML = frozenset({"s3", "route53", "cloudfront"})
 FORM = "application/x-www-form-urlencoded"

@@ -34,8 +34,8 @@ CODES: dict[Protocol, str] = {
     "rest-xml": "NotImplemented",
 }
 SERVED_DESCRIPTION = (
-    "it serves Lambda, CloudWatch Logs, CloudWatch metrics, Application Auto Scaling "
-    "and STS GetCallerIdentity"
+    "it serves Lambda, CloudWatch Logs, CloudWatch metrics, Application Auto Scaling, "
+    "EventBridge scheduled rules, EventBridge Scheduler and STS GetCallerIdentity"
 )
 
 

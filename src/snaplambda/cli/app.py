@@ -17,6 +17,7 @@ from . import (
     logs,
     metrics,
     runtimes,
+    schedules,
     serve,
     snapstart,
     stack,
@@ -74,6 +75,7 @@ app.command("metrics", cls=Command, rich_help_panel=INSPECT)(metrics.metrics)
 app.command("traces", cls=Command, rich_help_panel=INSPECT)(traces.traces)
 app.add_typer(snapstart.app, name="snapstart", rich_help_panel=INSPECT)
 app.command(cls=Command, rich_help_panel=INSPECT)(runtimes.runtimes)
+app.command(cls=Command, rich_help_panel=INSPECT)(schedules.schedules)
 
 
 @app.command(cls=Command, hidden=True)

@@ -392,3 +392,23 @@ class Client:
         if response.status_code == 404:
             return None
         return self._check(response).json()  # type: ignore[no-any-return]
+
+    def events(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
+        """An EventBridge operation (``AWSEvents.<operation>``, JSON protocol)."""
+        headers = {
+            "X-Amz-Target": f"AWSEvents.{operation}",
+            "Content-Type": "application/x-amz-json-1.1",
+        }
+        return self._check(self._http.post("/", json=body, headers=headers)).json()  # type: ignore[no-any-return]
+
+    def put_schedule(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        """EventBridge Scheduler's UpdateSchedule of ``name``, or CreateSchedule when
+        there is none."""
+        response = self._http.put(f"/schedules/{name}", json=body)
+        if response.status_code == 404:
+            response = self._http.post(f"/schedules/{name}", json=body)
+        return self._check(response).json()  # type: ignore[no-any-return]
+
+    def schedules(self) -> dict[str, Any]:
+        """snaplambda's overview of every rule and schedule with its next fire."""
+        return self._check(self._http.get("/_snaplambda/schedules")).json()  # type: ignore[no-any-return]

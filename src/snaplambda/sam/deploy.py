@@ -18,6 +18,7 @@ from typing import Any
 
 from ..client.api import Client, ClientError
 from ..packaging.zipdir import read_package
+from .events import deploy_events
 from .model import CodeSource, DeployPlan, FunctionPlan, LayerPlan, LayerRef, Notice
 from .outputs import resolve_outputs
 from .report import DeployResult, Outcome
@@ -239,6 +240,11 @@ class Deployer:
                     if _not_implemented(exc)
                     else f"EventInvokeConfig: {exc.aws_type}: {exc.message}"
                 )
+        try:
+            outcome.details.extend(deploy_events(client, fn.schedules))
+        except ClientError as exc:
+            outcome.status = "failed"
+            outcome.details.append(f"{exc.aws_type}: {exc.message}")
         return outcome
 
     def _alias(self, fn: FunctionPlan, function_arn: str, outcome: Outcome) -> None:

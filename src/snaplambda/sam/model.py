@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .events import ScheduleEvent
 from .template import Context
 
 
@@ -132,6 +133,8 @@ class FunctionPlan:
     version_description: str | None = None
     """``VersionDescription`` of the versions ``AutoPublishAlias`` publishes."""
     build: BuildSpec | None = None
+    schedules: tuple[ScheduleEvent, ...] = ()
+    """Its ``Schedule`` and ``ScheduleV2`` events (see :mod:`.events`)."""
 
     def logging_config(self) -> dict[str, str]:
         """``LoggingConfig`` with Lambda's defaults for what the template leaves out

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .buildspec import function_build, layer_build
+from .events import plan_events
 from .model import (
     CodeSource,
     DeployPlan,
@@ -257,17 +258,18 @@ class _Planner:
 
         for prop in sorted(_NOT_APPLICABLE & set(props)):
             self.notices.append(Notice(logical_id, prop, "IAM is not modelled; ignored"))
-        events = props.get("Events") or {}
-        if isinstance(events, dict):
-            for event_id, event in events.items():
-                kind = event.get("Type", "?") if isinstance(event, dict) else "?"
-                self.skipped.append(
-                    Skipped(
-                        f"{logical_id}.Events.{event_id}",
-                        f"event {kind}",
-                        "event sources are not deployed; invoke the function directly",
-                    )
-                )
+        published = get("AutoPublishAlias")  # SAM's event sources target the alias
+        target = self.ctx.attrs[(logical_id, "Arn")] + (f":{published}" if published else "")
+        schedules = plan_events(
+            logical_id,
+            props.get("Events") or {},
+            target,
+            self.stack_name,
+            self.account_id,
+            lambda prop, value: self._resolve(logical_id, prop, value),
+            lambda where, kind, reason: self.skipped.append(Skipped(where, kind, reason)),
+            lambda where, prop, message: self.notices.append(Notice(where, prop, message)),
+        )
         known = _FUNCTION_PROPS | _NOT_APPLICABLE | {"Events"}
         for prop in sorted(set(props) - known):
             self.notices.append(Notice(logical_id, prop, "not supported by snaplambda; ignored"))
@@ -387,6 +389,7 @@ class _Planner:
                     Notice(logical_id, f"EventInvokeConfig.{member}", "not supported; ignored")
                 ),
             ),
+            schedules=schedules,
         )
 
     def _role(self, logical_id: str, props: Mapping[str, Any]) -> str | None:
