@@ -144,6 +144,10 @@ class Confinement(Protocol):
         """The command line running ``command`` (paths of the view) confined."""
         ...
 
+    def private_env(self, spec: EnvironmentSpec) -> dict[str, str]:
+        """``_SNAPLAMBDA_*`` variables telling the bootstrap how it is confined."""
+        ...
+
 
 class FreshProcessSpawner:
     """Start a new interpreter running the bootstrap (``posix_spawn``, own session),
@@ -172,7 +176,7 @@ class FreshProcessSpawner:
         env.update(limit.private_env())
         argv = [spec.interpreter.path, "-S", "-c", _BOOT.format(dir=str(view.runtime_dir))]
         if self.confinement is not None:
-            env["_SNAPLAMBDA_SANDBOXED"] = "1"
+            env.update(self.confinement.private_env(spec))
             argv = self.confinement.argv(spec, argv)
         try:
             pid = os.posix_spawn(

@@ -97,6 +97,15 @@ def _lambda_rlimits() -> None:
         resource.setrlimit(which, (min(cap, soft) if soft != resource.RLIM_INFINITY else cap, cap))
 
 
+def _become(uid: int) -> None:
+    """Become the function's own user (uid and gid alike, no supplementary groups)
+    before any of its code loads; the sandbox left this process only the capabilities
+    to do so, and leaving root clears them."""
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+
+
 def _take_private_env() -> dict[str, str]:
     private = {k: v for k, v in os.environ.items() if k.startswith("_SNAPLAMBDA_")}
     for key in private:
@@ -247,6 +256,9 @@ def main() -> None:
         resource.setrlimit(resource.RLIMIT_DATA, (rlimit, rlimit))
     if private.get("_SNAPLAMBDA_SANDBOXED"):
         _lambda_rlimits()
+    uid = private.get("_SNAPLAMBDA_UID")
+    if uid:
+        _become(int(uid))
     front = [p for p in private.get("_SNAPLAMBDA_PATHS", "").split(os.pathsep) if p]
     os.chdir(os.environ.get("LAMBDA_TASK_ROOT") or ".")
     _set_sys_path(front, os.environ.get("LAMBDA_RUNTIME_DIR", ""))
