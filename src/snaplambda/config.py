@@ -16,6 +16,7 @@ MemoryLimiter = Literal["auto", "cgroup", "rlimit", "off"]
 CpuLimiter = Literal["shares", "quota", "off"]
 KeepAlivePolicyName = Literal["fixed", "adaptive"]
 SandboxMode = Literal["auto", "bwrap", "off"]
+AuthMode = Literal["on", "off"]
 
 DEFAULT_PORT = 9070
 
@@ -90,6 +91,10 @@ class Config:
     #: Where installed SDK releases are kept, one directory per release, shared by
     #: every platform of this user (``$XDG_CACHE_HOME/snaplambda/sdk`` by default).
     sdk_cache_dir: Path = field(default_factory=lambda: default_sdk_cache())
+    #: ``on``: every API request must carry a SigV4 signature of a key in
+    #: ``<state>/credentials`` or ``keys.json``, and its policy must allow it;
+    #: ``off`` (single-user laptops) serves everyone as the account root.
+    auth: AuthMode = "on"
 
     @property
     def endpoint(self) -> str:
@@ -150,6 +155,13 @@ def _flag(value: str) -> bool:
     raise ValueError("expected 1/true/yes/on or 0/false/no/off")
 
 
+def _on_off(value: str) -> str:
+    value = value.strip().lower()
+    if value not in ("on", "off"):
+        raise ValueError("expected on or off")
+    return value
+
+
 def _account_id(value: str) -> str:
     if not (len(value) == 12 and value.isascii() and value.isdigit()):
         raise ValueError("expected 12 digits")
@@ -183,6 +195,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "SNAPLAMBDA_OTLP_ENDPOINT": ("otlp_endpoint", _text_or_unset),
     "SNAPLAMBDA_LOG_MAX_MB": ("log_max_mb", float),
     "SNAPLAMBDA_SDK": ("sdk", _flag),
+    "SNAPLAMBDA_AUTH": ("auth", _on_off),
 }
 
 

@@ -25,6 +25,7 @@ ALLOWED: dict[str, set[str]] = {
     "runtime": set(),
     "storage": set(),
     "config": set(),
+    "auth": set(),  # signatures, policies, keys: nothing of the platform
     "packaging": {"errors"},
     "observability": {"storage"},
     "control": {"errors", "packaging", "storage"},
@@ -33,6 +34,7 @@ ALLOWED: dict[str, set[str]] = {
     "capacity": {"errors", "control", "execution"},
     "asyncinvoke": {"errors", "control", "execution", "storage"},
     "platform": {
+        "auth",
         "errors",
         "config",
         "control",
@@ -45,6 +47,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     "api": {
         "__init__",
+        "auth",
         "errors",
         "config",
         "platform",
@@ -63,6 +66,7 @@ ALLOWED: dict[str, set[str]] = {
     },  # runtimes: pip with the function's interpreter
     "cli": {
         "__init__",
+        "auth",  # serve makes the root key and says where it is
         "control",  # quotas, for runtimes' listing
         "execution",  # runtimes and the SDK they offer, read locally by `runtimes`
         "errors",

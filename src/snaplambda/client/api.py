@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 
+from .signing import SigV4Signer, find_credentials
+
 
 class ClientError(Exception):
     """The server answered with an AWS error."""
@@ -34,7 +36,9 @@ class Client:
     """Synchronous client; one connection pool per instance."""
 
     def __init__(self, endpoint: str, timeout: float = 960.0) -> None:
-        self._http = httpx.Client(base_url=endpoint, timeout=timeout)
+        credentials = find_credentials()
+        auth = SigV4Signer(credentials) if credentials is not None else None
+        self._http = httpx.Client(base_url=endpoint, timeout=timeout, auth=auth)
 
     def close(self) -> None:
         self._http.close()
