@@ -205,9 +205,14 @@ class AuthGate:
             secret, credential.date, credential.region or "", credential.service
         )
         scope_text = f"{credential.date}/{credential.region}/{credential.service}/aws4_request"
-        for payload_hash in candidates:
+        methods = [scope["method"]]
+        if presigned and scope["method"] == "GET" and scope["path"] == "/":
+            # botocore presigns Query actions (STS GetCallerIdentity) as their POST,
+            # and the URL is then fetched with GET; Query treats both alike.
+            methods.append("POST")
+        for method, payload_hash in [(m, h) for m in methods for h in candidates]:
             canonical = signing.canonical_request(
-                scope["method"],
+                method,
                 path,
                 raw_query,
                 headers,
