@@ -87,7 +87,9 @@ def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     server = Server(state, env={"SNAPLAMBDA_AUTH": "on"}).start()
     root = server.client()
     create(root, "pub", zip_files({"app.py": ECHO}), Environment={"Variables": {"PUBLIC": "1"}})
-    create(root, "secret", zip_files({"app.py": ECHO}), Environment={"Variables": {"PASSWORD": "x"}})
+    create(
+        root, "secret", zip_files({"app.py": ECHO}), Environment={"Variables": {"PASSWORD": "x"}}
+    )
     yield server
     server.stop()
 
@@ -185,9 +187,7 @@ def test_an_unsigned_request_is_refused(srv: Server) -> None:
 
 
 def test_a_signature_20_minutes_old_has_expired(srv: Server) -> None:
-    past = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) - datetime.timedelta(
-        minutes=20
-    )
+    past = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) - datetime.timedelta(minutes=20)
     with mock.patch.object(botocore.auth, "get_current_datetime", return_value=past):
         code, message, status = code_of(srv.client().list_functions)
     assert (code, status) == ("InvalidSignatureException", 403)
