@@ -164,12 +164,15 @@ def announce_auth(config: Config) -> None:
             markup=False,
         )
         return
-    from ..auth.keys import KeyStoreError, credentials_path, load_root
+    from ..auth.keys import KeyStoreError, credentials_path, load_extra, load_root
+    from ..auth.roles import RolePolicies
 
     config.state_dir.mkdir(parents=True, exist_ok=True)
     config.state_dir.chmod(0o700)
     try:
         _, made = load_root(config.state_dir)
+        load_extra(config.state_dir, config.account_id)  # refused here, before serving
+        RolePolicies(config.state_dir / "roles.json", lambda name: None)
     except KeyStoreError as exc:
         raise fail(str(exc)) from exc
     path = credentials_path(config.state_dir).resolve()
@@ -214,9 +217,13 @@ def demo(
         )
         await run_demo(platform, console)
         if not once:
+            signed = ""
+            if platform.keys is not None:
+                path = (config.state_dir / "credentials").resolve()
+                signed = f"AWS_SHARED_CREDENTIALS_FILE={path} AWS_PROFILE=snaplambda "
             console.print(
                 f"\nStill serving on {config.endpoint} (Ctrl-C to stop); try\n"
-                f"  snaplambda invoke hello --endpoint {config.endpoint}",
+                f"  {signed}snaplambda invoke hello --endpoint {config.endpoint}",
                 markup=False,
             )
         return not once

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from botocore.credentials import Credentials
 
 from .signing import SigV4Signer, find_credentials
 
@@ -35,8 +36,12 @@ class InvokeResponse:
 class Client:
     """Synchronous client; one connection pool per instance."""
 
-    def __init__(self, endpoint: str, timeout: float = 960.0) -> None:
-        credentials = find_credentials()
+    def __init__(
+        self, endpoint: str, timeout: float = 960.0, key: tuple[str, str] | None = None
+    ) -> None:
+        """``key`` (access key id, secret) signs the requests; without it the
+        credentials are looked for as :func:`.signing.find_credentials` says."""
+        credentials = Credentials(*key) if key is not None else find_credentials()
         auth = SigV4Signer(credentials) if credentials is not None else None
         self._http = httpx.Client(base_url=endpoint, timeout=timeout, auth=auth)
 
