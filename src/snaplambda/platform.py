@@ -23,7 +23,8 @@ from .asyncinvoke.policy import ASYNC_PAYLOAD_MAX_BYTES
 from .asyncinvoke.queue import EventQueue
 from .asyncinvoke.worker import AsyncWorker, Attempt
 from .auth.keys import KeyStore
-from .auth.setup import open_key_store
+from .auth.roles import RolePolicies
+from .auth.setup import open_key_store, role_policies
 from .capacity.autoscaling import AutoScalingController, AutoScalingService
 from .capacity.provisioned import ProvisionedService
 from .config import Config
@@ -130,8 +131,9 @@ class Platform:
         self.resolver = RuntimeResolver(config.interpreters)
         self.keys: KeyStore | None = None
         """The access keys requests are checked against (``None``: auth off)."""
+        self.role_policies: RolePolicies = role_policies(config.state_dir, self._current_role)
         if config.auth == "on":
-            self.keys = open_key_store(config.state_dir, config.account_id, self._current_role)
+            self.keys = open_key_store(config.state_dir, config.account_id, self.role_policies)
         self.specs = EnvironmentSpecs(
             self.resolver,
             code_dir=config.code_dir,

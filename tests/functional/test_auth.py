@@ -327,3 +327,63 @@ def test_auth_off_is_said_loudly(tmp_path: Path) -> None:
         assert httpx.get(server.endpoint + "/2015-03-31/functions").status_code == 200
     finally:
         server.stop()
+
+
+def test_role_policies_are_put_by_allowed_keys_only(srv: Server) -> None:
+    url = srv.endpoint + "/2026-snaplambda/role-policies/" + CALLER_ROLE.replace("/", "%2F")
+    everything = json.dumps({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}})
+    refused = _signed("PUT", url, everything.encode(), {}, LIMITED[1])
+    assert refused.status_code == 403
+    assert refused.headers["x-amzn-errortype"] == "AccessDeniedException"
+    assert f"iam:PutRolePolicy on resource: {CALLER_ROLE}" in refused.json()["message"]
+    root = Credentials(*srv.root_key())
+    request = AWSRequest("PUT", url, data=b'{"Statement": {"Effect": "Perhaps"}}')
+    SigV4Auth(root, "lambda", REGION).add_auth(request)
+    bad = httpx.put(url, content=request.body, headers=dict(request.headers))
+    assert bad.status_code == 400
+    assert bad.headers["x-amzn-errortype"] == "MalformedPolicyDocumentException"
+    assert "Effect 'Perhaps'" in bad.json()["message"]
+    # Neither changed the caller role's policy.
+    body = invoke(srv.client(), "caller", {"targets": ["secret"]})["Body"]
+    assert body["secret"] == "AccessDeniedException"
+
+
+SAM_TEMPLATE = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Reader:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: sam-reader
+      CodeUri: fn/
+      Handler: app.handler
+      Runtime: python3.11
+      Timeout: 30
+      Policies:
+        - Statement:
+            - Effect: Allow
+              Action: lambda:GetFunctionConfiguration
+              Resource: !Sub arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:secret
+"""
+
+
+def test_sam_policies_become_the_functions_role_policy(srv: Server, tmp_path: Path) -> None:
+    (tmp_path / "fn").mkdir()
+    (tmp_path / "fn" / "app.py").write_text(CALLER)
+    (tmp_path / "template.yaml").write_text(SAM_TEMPLATE)
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env = {**clean, **srv.aws_env()}
+    command = [sys.executable, "-m", "snaplambda", "deploy", str(tmp_path / "template.yaml")]
+    done = subprocess.run(
+        [*command, "--stack-name", "authsam", "--endpoint", srv.endpoint],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    body = invoke(srv.client(), "sam-reader", {"targets": ["secret", "pub"]})["Body"]
+    assert body["identity"].endswith(":assumed-role/sam-reader-role/sam-reader")
+    assert body["secret"] == {"PASSWORD": "x"}
+    assert body["pub"] == "AccessDeniedException"

@@ -3,7 +3,8 @@
 Lambda's REST operations are told by method and path; JSON-protocol ones by
 ``X-Amz-Target``.  The resource is the function's ARN (qualified when the request
 names a version or alias, as in AWS) where the operation acts on one function,
-the layer's ARN for layers, and ``*`` otherwise.  Requests that match no AWS
+the layer's ARN for layers, the role's for role policies (``iam:PutRolePolicy`` ...), and
+``*`` otherwise.  Requests that match no AWS
 operation (snaplambda's own ``/_snaplambda`` endpoints, unknown paths) are the
 action ``snaplambda:<Method>`` on ``*``, so only keys that allow them (or ``*``)
 may make them.
@@ -91,6 +92,9 @@ _REST: list[tuple[str, re.Pattern[str], str]] = [
         ("POST", r"/2017-03-31/tags/(?P<arn>.+)", "TagResource"),
         ("DELETE", r"/2017-03-31/tags/(?P<arn>.+)", "UntagResource"),
         ("GET", r"/2017-03-31/tags/(?P<arn>.+)", "ListTags"),
+        ("PUT", r"/2026-snaplambda/role-policies/(?P<role>.+)", "iam:PutRolePolicy"),
+        ("GET", r"/2026-snaplambda/role-policies/(?P<role>.+)", "iam:GetRolePolicy"),
+        ("DELETE", r"/2026-snaplambda/role-policies/(?P<role>.+)", "iam:DeleteRolePolicy"),
     ]
 ]
 
@@ -136,6 +140,10 @@ def operation_of(
         groups = found.groupdict()
         if "name" in groups:
             resource = function_resource(groups["name"], qualifier, region, account)
+        elif "role" in groups:
+            role = groups["role"]
+            arn = role if role.startswith("arn:") else f"arn:aws:iam::{account}:role/{role}"
+            return Operation(action, arn)
         elif "arn" in groups:
             resource = unquote(groups["arn"])
         elif "layer" in groups:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from botocore.credentials import Credentials
@@ -317,6 +318,11 @@ class Client:
         """Replace stack ``name``'s record with ``Resources`` and ``Outputs``."""
         response = self._http.put(f"/2026-snaplambda/stacks/{name}", json=body)
         return self._check(response).json()  # type: ignore[no-any-return]
+
+    def put_role_policy(self, role: str, document: dict[str, Any]) -> None:
+        """Give ``role`` (an ARN or name) the policy ``document`` (beyond AWS)."""
+        path = f"/2026-snaplambda/role-policies/{quote(role, safe='')}"
+        self._check(self._http.put(path, json=document))
 
     def delete_stack(self, name: str) -> None:
         """Forget stack ``name``'s record."""
