@@ -66,7 +66,7 @@ def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                     {
                         "Effect": "Allow",
                         "Action": ["lambda:InvokeFunction", "lambda:Get*"],
-                        "Resource": PUB_ARN,
+                        "Resource": [PUB_ARN, f"{PUB_ARN}:$LATEST"],
                     },
                     {"Effect": "Deny", "Action": "lambda:GetFunction", "Resource": "*"},
                 ],
@@ -387,3 +387,24 @@ def test_sam_policies_become_the_functions_role_policy(srv: Server, tmp_path: Pa
     assert body["identity"].endswith(":assumed-role/sam-reader-role/sam-reader")
     assert body["secret"] == {"PASSWORD": "x"}
     assert body["pub"] == "AccessDeniedException"
+
+
+def test_authorization_cannot_be_sidestepped(srv: Server) -> None:
+    # Signed for another service, the invoke fast path still serves the request.
+    url = srv.endpoint + "/2015-03-31/functions/secret/invocations"
+    request = AWSRequest("POST", url, data=b"{}")
+    SigV4Auth(Credentials(*LIMITED), "s3", REGION).add_auth(request)
+    response = httpx.post(url, content=b"{}", headers=dict(request.headers))
+    assert response.headers.get("x-amzn-errortype") == "AccessDeniedException", response.text
+    # A target header does not make a REST request another operation.
+    url = srv.endpoint + "/2015-03-31/functions/pub"
+    denied = _signed(
+        "DELETE", url, b"", {"X-Amz-Target": "Logs_20140328.DescribeLogGroups"}, LIMITED[1]
+    )
+    assert denied.headers.get("x-amzn-errortype") == "AccessDeniedException"
+    # Two qualifiers: each must be allowed (the invoke handler reads the first).
+    url = srv.endpoint + "/2015-03-31/functions/pub/invocations?Qualifier=%24LATEST&Qualifier=x"
+    twice = _signed("POST", url, b"{}", {}, LIMITED[1])
+    assert twice.headers.get("x-amzn-errortype") == "AccessDeniedException"
+    assert "function:pub:x" in twice.json()["message"]
+    srv.client().get_function(FunctionName="pub")

@@ -23,10 +23,10 @@ import orjson
 from starlette.responses import Response
 
 from ..auth import signing
-from ..auth.actions import TARGET_SERVICES, operation_of
+from ..auth.actions import operation_of
 from ..auth.keys import KeyStore, Principal
 from .destination import classify
-from .invoke import Receive, Scope, Send
+from .invoke import Receive, Scope, Send, match
 from .query import XML, error_xml
 from .sigv4 import SIGV4, Signature, SigV4FormatError, parse_authorization, parse_presigned
 from .sts_api import NAMESPACE as STS_NAMESPACE
@@ -234,37 +234,41 @@ class AuthGate:
     ) -> None:
         if principal.is_root:
             return
-        target = headers.get("x-amz-target", [None])[0]
-        if target is not None and target.partition(".")[0] not in TARGET_SERVICES:
-            return  # a service snaplambda does not serve: the front door refuses it
-        flat = {name: values[0] for name, values in headers.items()}
-        if classify(scope["method"], scope["path"], flat, query).kind != "platform":
-            return  # STS (GetCallerIdentity needs no permission) and unserved services
-        operation = operation_of(
-            scope["method"],
-            scope["path"],
-            query.get("Qualifier"),
-            target,
-            self.region,
-            principal.account,
-        )
-        if principal.policy.decide(operation.action, operation.resource) == "allow":
-            return
-        decision = principal.policy.decide(operation.action, operation.resource)
-        why = (
-            "with an explicit deny in an identity-based policy"
-            if decision == "explicit-deny"
-            else f"because no identity-based policy allows the {operation.action} action"
-        )
-        raise Refusal(
-            "denied",
-            f"User: {principal.arn} is not authorized to perform: {operation.action} "
-            f"on resource: {operation.resource} {why}",
-        )
+        # Skipped only for what the front door answers whatever the key (STS, whose
+        # GetCallerIdentity needs no permission, and services snaplambda does not
+        # serve) - decided as the application decides it: invoke first.
+        if match(scope) is None:
+            flat = {name: values[0] for name, values in headers.items()}
+            if classify(scope["method"], scope["path"], flat, query).kind != "platform":
+                return
+        # X-Amz-Target names the operation only where the JSON protocols are served.
+        json_protocol = scope["path"] == "/" and scope["method"] == "POST"
+        target = headers.get("x-amz-target", [None])[0] if json_protocol else None
+        # Every Qualifier given must be allowed: handlers differ in which of several
+        # they read.
+        raw_query = scope["query_string"].decode("latin-1")
+        qualifiers = [v for k, v in parse_qsl(raw_query) if k == "Qualifier"] or [None]
+        for qualifier in qualifiers:
+            operation = operation_of(
+                scope["method"], scope["path"], qualifier, target, self.region, principal.account
+            )
+            decision = principal.policy.decide(operation.action, operation.resource)
+            if decision == "allow":
+                continue
+            why = (
+                "with an explicit deny in an identity-based policy"
+                if decision == "explicit-deny"
+                else f"because no identity-based policy allows the {operation.action} action"
+            )
+            raise Refusal(
+                "denied",
+                f"User: {principal.arn} is not authorized to perform: {operation.action} "
+                f"on resource: {operation.resource} {why}",
+            )
 
 
 def _style(scope: Scope, headers: dict[str, list[str]], query: dict[str, str]) -> Style:
-    if "x-amz-target" in headers:
+    if "x-amz-target" in headers and scope["path"] == "/":
         return "json"
     if scope["path"] == "/" and (
         "Action" in query
