@@ -69,6 +69,11 @@ def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                         "Resource": [PUB_ARN, f"{PUB_ARN}:$LATEST"],
                     },
                     {"Effect": "Deny", "Action": "lambda:GetFunction", "Resource": "*"},
+                    {
+                        "Effect": "Allow",
+                        "Action": "logs:FilterLogEvents",
+                        "Resource": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/pub:*",
+                    },
                 ],
             },
         }
@@ -408,3 +413,14 @@ def test_authorization_cannot_be_sidestepped(srv: Server) -> None:
     assert twice.headers.get("x-amzn-errortype") == "AccessDeniedException"
     assert "function:pub:x" in twice.json()["message"]
     srv.client().get_function(FunctionName="pub")
+
+
+def test_a_limited_key_reads_only_the_logs_it_is_allowed(srv: Server) -> None:
+    invoke(srv.client(), "pub")
+    invoke(srv.client(), "secret")
+    logs = srv.client("logs", key=LIMITED)
+    assert "events" in logs.filter_log_events(logGroupName="/aws/lambda/pub")
+    code, message, _ = code_of(lambda: logs.filter_log_events(logGroupName="/aws/lambda/secret"))
+    assert code == "AccessDeniedException"
+    assert "log-group:/aws/lambda/secret:*" in message
+    assert code_of(logs.describe_log_groups)[0] == "AccessDeniedException"

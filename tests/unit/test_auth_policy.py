@@ -158,3 +158,18 @@ def test_a_sessions_policy_follows_the_functions_current_role(tmp_path: Path) ->
     current["f"] = "arn:aws:iam::1:role/b"  # the function's role changed
     assert roles("f", "arn:aws:iam::1:role/a") is NOTHING
     assert roles("gone", "arn:aws:iam::1:role/a") is NOTHING
+
+
+def test_logs_requests_are_on_the_log_group_they_name() -> None:
+    target = "Logs_20140328.FilterLogEvents"
+    op = operation_of(
+        "POST", "/", None, target, "us-east-1", "1", {"logGroupName": "/aws/lambda/f"}
+    )
+    assert op.resource == "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/f:*"
+    arn = "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/g"
+    op = operation_of("POST", "/", None, target, "us-east-1", "1", {"logGroupIdentifier": arn})
+    assert op.resource == arn + ":*"
+    assert (
+        operation_of("POST", "/", None, "Logs_20140328.DescribeLogGroups", "r", "1", {}).resource
+        == "*"
+    )

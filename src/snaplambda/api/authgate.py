@@ -120,7 +120,7 @@ class AuthGate:
             if not complete:
                 raise Refusal("large", f"Request bodies are limited to {MAX_BODY_BYTES} bytes")
             self._verify(scope, headers, raw_query, query, body, sig, key_secret)
-            self._authorize(scope, headers, query, principal)
+            self._authorize(scope, headers, query, principal, body)
         except Refusal as refusal:
             response = _refusal_response(refusal, style)
             if refusal.reason == "large":
@@ -231,6 +231,7 @@ class AuthGate:
         headers: dict[str, list[str]],
         query: dict[str, str],
         principal: Principal,
+        body: bytes,
     ) -> None:
         if principal.is_root:
             return
@@ -244,13 +245,20 @@ class AuthGate:
         # X-Amz-Target names the operation only where the JSON protocols are served.
         json_protocol = scope["path"] == "/" and scope["method"] == "POST"
         target = headers.get("x-amz-target", [None])[0] if json_protocol else None
+        fields = _json_fields(body) if target and target.startswith("Logs_") else None
         # Every Qualifier given must be allowed: handlers differ in which of several
         # they read.
         raw_query = scope["query_string"].decode("latin-1")
         qualifiers = [v for k, v in parse_qsl(raw_query) if k == "Qualifier"] or [None]
         for qualifier in qualifiers:
             operation = operation_of(
-                scope["method"], scope["path"], qualifier, target, self.region, principal.account
+                scope["method"],
+                scope["path"],
+                qualifier,
+                target,
+                self.region,
+                principal.account,
+                fields,
             )
             decision = principal.policy.decide(operation.action, operation.resource)
             if decision == "allow":
@@ -265,6 +273,16 @@ class AuthGate:
                 f"User: {principal.arn} is not authorized to perform: {operation.action} "
                 f"on resource: {operation.resource} {why}",
             )
+
+
+def _json_fields(body: bytes) -> dict[str, Any]:
+    """A JSON-protocol body's members (none if it is not a JSON object: the handler
+    refuses it then)."""
+    try:
+        value = orjson.loads(body) if body.strip() else {}
+    except orjson.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _style(scope: Scope, headers: dict[str, list[str]], query: dict[str, str]) -> Style:

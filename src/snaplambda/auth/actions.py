@@ -3,17 +3,19 @@
 Lambda's REST operations are told by method and path; JSON-protocol ones by
 ``X-Amz-Target``.  The resource is the function's ARN (qualified when the request
 names a version or alias, as in AWS) where the operation acts on one function,
-the layer's ARN for layers, the role's for role policies (``iam:PutRolePolicy`` ...), and
-``*`` otherwise.  Requests that match no AWS
-operation (snaplambda's own ``/_snaplambda`` endpoints, unknown paths) are the
-action ``snaplambda:<Method>`` on ``*``, so only keys that allow them (or ``*``)
-may make them.
+the layer's ARN for layers, the role's for role policies (``iam:PutRolePolicy``
+...), the log group a CloudWatch Logs request's body names, and ``*`` otherwise.
+Requests that match no AWS operation (snaplambda's own ``/_snaplambda``
+endpoints, unknown paths) are the action ``snaplambda:<Method>`` on ``*``, so
+only keys that allow them (or ``*``) may make them.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote
 
 #: X-Amz-Target prefix -> IAM service prefix.
@@ -125,14 +127,36 @@ def function_resource(ref: str, qualifier: str | None, region: str, account: str
     return f"{arn}:{qualifier}" if qualifier else arn
 
 
+def log_group_resource(body: Mapping[str, Any], region: str, account: str) -> str:
+    """The log group a CloudWatch Logs request names (``logGroupName``, or
+    ``logGroupIdentifier``: a name or an ARN), as IAM names it
+    (``arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*``); ``*`` when it names none."""
+    name = body.get("logGroupName") or body.get("logGroupIdentifier")
+    if not isinstance(name, str) or not name:
+        return "*"
+    if name.startswith("arn:"):
+        return name if name.endswith(":*") else f"{name}:*"
+    return f"arn:aws:logs:{region}:{account}:log-group:{name}:*"
+
+
 def operation_of(
-    method: str, path: str, qualifier: str | None, target: str | None, region: str, account: str
+    method: str,
+    path: str,
+    qualifier: str | None,
+    target: str | None,
+    region: str,
+    account: str,
+    body: Mapping[str, Any] | None = None,
 ) -> Operation:
-    """The IAM action and resource of one request (``path`` decoded)."""
+    """The IAM action and resource of one request (``path`` decoded; ``body``, the
+    JSON body of a JSON-protocol request, names a Logs request's log group)."""
     if target:
         prefix, _, name = target.partition(".")
         service = TARGET_SERVICES.get(prefix, prefix.lower())
-        return Operation(f"{service}:{name}", "*")
+        resource = "*"
+        if service == "logs" and body is not None:
+            resource = log_group_resource(body, region, account)
+        return Operation(f"{service}:{name}", resource)
     for verb, pattern, action in _REST:
         found = pattern.fullmatch(path) if verb == method else None
         if found is None:
