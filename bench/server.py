@@ -42,7 +42,9 @@ class ServeProcess:
         self.log_path = log_path
         self.port = free_port()
         self.endpoint = f"http://{HOST}:{self.port}"
-        self._env = {**os.environ, **(env or {})}
+        # The bench's own client sends raw unsigned HTTP: authentication is off unless
+        # a bench asks for it (bench.auth compares both).
+        self._env = {"SNAPLAMBDA_AUTH": "off", **os.environ, **(env or {})}
         self._python = python
         self._proc: subprocess.Popen[bytes] | None = None
 

@@ -75,7 +75,14 @@ class Server:
         self.args = args
         # The suite's functions write markers to the test's own directories, which the
         # sandbox hides; it is on where a test (or SNAPLAMBDA_SANDBOX) asks for it.
-        self.env = {"SNAPLAMBDA_SANDBOX": "off", **os.environ, **(env or {})}
+        # Authentication likewise: tests/functional/test_auth.py starts servers with
+        # it on (and every client below signs with the key such a server makes).
+        self.env = {
+            "SNAPLAMBDA_SANDBOX": "off",
+            "SNAPLAMBDA_AUTH": "off",
+            **os.environ,
+            **(env or {}),
+        }
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = state_dir.parent / f"serve-{self.port}.log"
@@ -127,17 +134,44 @@ class Server:
                 self.proc.wait()
         return self.proc.returncode
 
+    @property
+    def credentials_file(self) -> Path:
+        """The credentials file the server made (with auth on)."""
+        return self.state_dir / "credentials"
+
+    def root_key(self) -> tuple[str, str]:
+        """The server's root key pair, or dummy keys when it made none (auth off)."""
+        import configparser
+
+        if not self.credentials_file.exists():
+            return "test", "test"
+        parser = configparser.ConfigParser()
+        parser.read(self.credentials_file)
+        section = parser["snaplambda"]
+        return section["aws_access_key_id"], section["aws_secret_access_key"]
+
+    def aws_env(self) -> dict[str, str]:
+        """Variables for the AWS CLI or the snaplambda CLI to sign as the root key."""
+        key_id, secret = self.root_key()
+        return {"AWS_ACCESS_KEY_ID": key_id, "AWS_SECRET_ACCESS_KEY": secret}
+
     def client(
-        self, service: str = "lambda", read_timeout: float = 120, validate: bool = True
+        self,
+        service: str = "lambda",
+        read_timeout: float = 120,
+        validate: bool = True,
+        key: tuple[str, str] | None = None,
     ) -> Any:
-        """A boto3 client; ``validate=False`` lets out-of-range values reach the
-        server, which must refuse them itself."""
+        """A boto3 client signing with ``key`` (default: the server's root key);
+        ``validate=False`` lets out-of-range values reach the server, which must
+        refuse them itself."""
+        key_id, secret = key or self.root_key()
         return boto3.client(
             service,
             endpoint_url=self.endpoint,
             region_name="us-east-1",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
+            aws_access_key_id=key_id,
+            aws_secret_access_key=secret,
             config=BotoConfig(
                 retries={"total_max_attempts": 1},
                 read_timeout=read_timeout,

@@ -16,6 +16,7 @@ MemoryLimiter = Literal["auto", "cgroup", "rlimit", "off"]
 CpuLimiter = Literal["shares", "quota", "off"]
 KeepAlivePolicyName = Literal["fixed", "adaptive"]
 SandboxMode = Literal["auto", "bwrap", "off"]
+AuthMode = Literal["on", "off"]
 
 DEFAULT_PORT = 9070
 
@@ -98,6 +99,10 @@ class Config:
     #: body within ``http_body_timeout_s`` after them (slow clients are cut, 408).
     http_head_timeout_s: float = 10.0
     http_body_timeout_s: float = 120.0
+    #: ``on``: every API request must carry a SigV4 signature of a key in
+    #: ``<state>/credentials`` or ``keys.json``, and its policy must allow it;
+    #: ``off`` (single-user laptops) serves everyone as the account root.
+    auth: AuthMode = "on"
 
     @property
     def endpoint(self) -> str:
@@ -158,6 +163,13 @@ def _flag(value: str) -> bool:
     raise ValueError("expected 1/true/yes/on or 0/false/no/off")
 
 
+def _on_off(value: str) -> str:
+    value = value.strip().lower()
+    if value not in ("on", "off"):
+        raise ValueError("expected on or off")
+    return value
+
+
 def _account_id(value: str) -> str:
     if not (len(value) == 12 and value.isascii() and value.isdigit()):
         raise ValueError("expected 12 digits")
@@ -194,6 +206,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "SNAPLAMBDA_SDK": ("sdk", _flag),
     "SNAPLAMBDA_HTTP_HEAD_TIMEOUT": ("http_head_timeout_s", float),
     "SNAPLAMBDA_HTTP_BODY_TIMEOUT": ("http_body_timeout_s", float),
+    "SNAPLAMBDA_AUTH": ("auth", _on_off),
 }
 
 

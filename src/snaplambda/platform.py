@@ -22,6 +22,9 @@ from .asyncinvoke.eventconfig import EventInvokeConfigs
 from .asyncinvoke.policy import ASYNC_PAYLOAD_MAX_BYTES
 from .asyncinvoke.queue import EventQueue
 from .asyncinvoke.worker import AsyncWorker, Attempt
+from .auth.keys import KeyStore
+from .auth.roles import RolePolicies
+from .auth.setup import open_key_store, role_policies
 from .capacity.autoscaling import AutoScalingController, AutoScalingService
 from .capacity.provisioned import ProvisionedService
 from .config import Config
@@ -40,7 +43,7 @@ from .control.store import SqliteStore
 from .control.tags import TagService
 from .control.versions import VersionService
 from .eventbridge import RuleService, SchedulerService, ScheduleRunner, SqliteScheduleStore
-from .execution.awsenv import sdk_environment
+from .execution.awsenv import credential_environment, sdk_environment
 from .execution.errors import Throttled
 from .execution.fleet import ProvisionedFleet
 from .execution.invocation import InvokeRequest, InvokeResult
@@ -96,6 +99,7 @@ class Platform:
     def __init__(self, config: Config) -> None:
         self.config = config
         config.state_dir.mkdir(parents=True, exist_ok=True)
+        config.state_dir.chmod(0o700)  # it holds keys, code and functions' variables
         shutil.rmtree(config.scratch_dir, ignore_errors=True)
         config.scratch_dir.mkdir(parents=True)
         install_runtime(config.runtime_dir)
@@ -127,6 +131,11 @@ class Platform:
         self.sandbox, self.sandbox_mechanism = detect_sandbox(config.sandbox)
         """The environment sandbox (None when off) and what is in force, or why not."""
         self.resolver = RuntimeResolver(config.interpreters)
+        self.keys: KeyStore | None = None
+        """The access keys requests are checked against (``None``: auth off)."""
+        self.role_policies: RolePolicies = role_policies(config.state_dir, self._current_role)
+        if config.auth == "on":
+            self.keys = open_key_store(config.state_dir, config.account_id, self.role_policies)
         self.specs = EnvironmentSpecs(
             self.resolver,
             code_dir=config.code_dir,
@@ -138,6 +147,7 @@ class Platform:
                 "AWS_XRAY_DAEMON_ADDRESS": self.xray_address,
                 **sdk_environment(config.host, config.port),
             },
+            role_env=self._role_environment if self.keys is not None else None,
         )
         self.snapshots = SnapshotManager(
             self.specs,
@@ -335,6 +345,14 @@ class Platform:
             self.stacks.close()
         with contextlib.suppress(Exception):
             self.schedule_store.close()
+
+    def _current_role(self, function_name: str) -> str | None:
+        cfg = self.functions.find(function_name)
+        return cfg.role if cfg is not None else None
+
+    def _role_environment(self, cfg: FunctionConfig) -> dict[str, str]:
+        assert self.keys is not None
+        return credential_environment(*self.keys.issue_role_credentials(cfg.name, cfg.role))
 
     def not_enforced(self) -> dict[str, list[str]]:
         """Function name -> the fields its $LATEST or any published version sets that

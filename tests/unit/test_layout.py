@@ -26,6 +26,7 @@ ALLOWED: dict[str, set[str]] = {
     "storage": set(),
     "config": set(),
     "scheduling": set(),  # pure schedule expressions, shared by capacity and eventbridge
+    "auth": set(),  # signatures, policies, keys: nothing of the platform
     "packaging": {"errors"},
     "observability": {"storage"},
     "control": {"errors", "packaging", "storage"},
@@ -35,6 +36,7 @@ ALLOWED: dict[str, set[str]] = {
     "eventbridge": {"errors", "storage", "scheduling"},
     "asyncinvoke": {"errors", "control", "execution", "storage"},
     "platform": {
+        "auth",
         "errors",
         "config",
         "control",
@@ -48,6 +50,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     "api": {
         "__init__",
+        "auth",
         "errors",
         "config",
         "platform",
@@ -67,6 +70,7 @@ ALLOWED: dict[str, set[str]] = {
     },  # runtimes: pip with the function's interpreter
     "cli": {
         "__init__",
+        "auth",  # serve makes the root key and says where it is
         "control",  # quotas, for runtimes' listing
         "execution",  # runtimes and the SDK they offer, read locally by `runtimes`
         "errors",

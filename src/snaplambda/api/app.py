@@ -19,7 +19,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .. import __version__
-from ..execution.awsenv import AUTH_MODE
 from ..platform import Platform
 from . import (
     async_admin_api,
@@ -33,6 +32,7 @@ from . import (
     logs_api,
     metrics_api,
     provisioned_api,
+    roles_api,
     scheduler_api,
     stacks_api,
     stats_api,
@@ -40,6 +40,7 @@ from . import (
     traces_api,
     versions_api,
 )
+from .authgate import AuthGate
 from .errors import ApiError, rest_error, to_json_response
 from .frontdoor import FrontDoor
 from .identity import account_root
@@ -96,7 +97,7 @@ async def _health(request: Request) -> Response:
             "asyncEventsRunning": platform.async_worker.running,
             "snapshots": platform.snapshots.memory_report(),
             "notEnforced": platform.not_enforced(),
-            "auth": AUTH_MODE,
+            "auth": platform.config.auth,
             "sdk": platform.sdk.describe(),
             "archivesBeingChecked": platform.code.checking,
         }
@@ -136,6 +137,7 @@ def build_app(platform: Platform) -> Any:
             *tags_api.routes(platform),
             *stacks_api.routes(platform),
             *scheduler_api.routes(platform),
+            *roles_api.routes(platform),
             Route("/", _json_protocol, methods=["POST"]),
             Route("/health", _health, methods=["GET"]),
         ],
@@ -144,7 +146,8 @@ def build_app(platform: Platform) -> Any:
     )
     router.state.platform = platform
     invoke = InvokeHandler(platform)
-    # STS and the services snaplambda lacks; a key store will bring its own resolver.
+    # STS and the services snaplambda lacks; with auth on, STS reports the
+    # principal the gate found (see FrontDoor).
     front_door = FrontDoor(account_root(platform.config.account_id))
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -163,4 +166,6 @@ def build_app(platform: Platform) -> Any:
                 return
         await router(scope, receive, send)
 
-    return app
+    if platform.keys is None:
+        return app
+    return AuthGate(app, platform.keys, platform.config.region)

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 from starlette.responses import Response
 
 from . import sts_api, unsupported
+from .authgate import PRINCIPAL
 from .destination import (
     QUERY_VERSIONS,
     SERVED,
@@ -24,7 +25,7 @@ from .destination import (
     classify,
     protocol_of,
 )
-from .identity import IdentityResolver
+from .identity import Identity, IdentityResolver
 from .invoke import Receive, Scope, Send
 from .query import MAX_BODY_BYTES, XML, QueryError, error_xml, parse_params
 
@@ -64,7 +65,15 @@ class FrontDoor:
             response = unsupported.response(destination.protocol, text, request_id, content_type)
             complete = await _discard_body(headers, receive)
         else:
-            response, complete = await self._query(scope, receive, request_id, destination)
+            principal = scope.get(PRINCIPAL)  # set when authenticated: STS names it
+            identity = (
+                Identity(principal.user_id, principal.account, principal.arn)
+                if principal is not None
+                else None
+            )
+            response, complete = await self._query(
+                scope, receive, request_id, destination, identity
+            )
         if not complete:
             # The rest of the body would be read as the next request: end the
             # connection instead, as AWS does.
@@ -73,7 +82,12 @@ class FrontDoor:
         return True
 
     async def _query(
-        self, scope: Scope, receive: Receive, request_id: str, destination: Destination
+        self,
+        scope: Scope,
+        receive: Receive,
+        request_id: str,
+        destination: Destination,
+        identity: Identity | None = None,
     ) -> tuple[Response, bool]:
         """A Query-protocol request (or any STS request), and whether its body was
         read to the end."""
@@ -88,7 +102,7 @@ class FrontDoor:
             params = parse_params(scope["query_string"], body)
         except QueryError as exc:
             return self._query_error(exc, request_id, destination.service), complete
-        return self._query_answer(params, request_id, destination), complete
+        return self._query_answer(params, request_id, destination, identity), complete
 
     def _query_error(self, exc: QueryError, request_id: str, service: str | None) -> Response:
         if service == STS:
@@ -101,7 +115,11 @@ class FrontDoor:
         return Response(body, exc.status, {"x-amzn-RequestId": request_id}, media_type=XML)
 
     def _query_answer(
-        self, params: Mapping[str, str], request_id: str, destination: Destination
+        self,
+        params: Mapping[str, str],
+        request_id: str,
+        destination: Destination,
+        identity: Identity | None = None,
     ) -> Response:
         """STS's answer, or the refusal of the service the signature or else the
         ``Version`` names."""
@@ -110,7 +128,14 @@ class FrontDoor:
         # Query API snaplambda serves.
         service = destination.service or (STS if version is None else QUERY_VERSIONS.get(version))
         if service == STS:
-            return sts_api.handle(params, destination.access_key_id, self.resolve, request_id)
+            resolve = self.resolve
+            if identity is not None:
+                known = identity
+
+                def resolve(access_key_id: str | None) -> Identity:
+                    return known
+
+            return sts_api.handle(params, destination.access_key_id, resolve, request_id)
         action = params.get("Action")
         if service is None:
             text = (

@@ -37,9 +37,9 @@ def report_fields(log: str) -> dict[str, str]:
     return {}
 
 
-def _run_steps(endpoint: str) -> list[DemoRow]:
+def _run_steps(endpoint: str, key: tuple[str, str] | None = None) -> list[DemoRow]:
     rows = []
-    with Client(endpoint) as client:
+    with Client(endpoint, key=key) as client:
         client.deploy(
             "hello",
             zip_directory(EXAMPLE),
@@ -82,5 +82,7 @@ def render(console: Console, rows: list[DemoRow]) -> None:
 
 async def run_demo(platform: Platform, console: Console) -> None:
     """Drive the demo against a running server of ``platform``."""
-    rows = await asyncio.to_thread(_run_steps, platform.config.endpoint)
+    keys = platform.keys
+    key = (keys.root.access_key_id, keys.root.secret) if keys is not None else None
+    rows = await asyncio.to_thread(_run_steps, platform.config.endpoint, key)
     render(console, rows)

@@ -113,12 +113,23 @@ def serve(
             help="OpenTelemetry collector (OTLP/HTTP) to export traces to.",
         ),
     ] = None,
+    auth: Annotated[
+        str,
+        typer.Option(
+            metavar="MODE",
+            envvar="SNAPLAMBDA_AUTH",
+            help="on: SigV4 signatures and key policies checked on every API; "
+            "off: anyone reaching the port is the account root.",
+        ),
+    ] = _DEFAULTS.auth,
 ) -> None:
     """Serve the Lambda API (and friends) on one port."""
     if memory_limiter not in ("auto", "cgroup", "rlimit", "off"):
         raise fail(f"--memory-limiter '{memory_limiter}' is not one of auto, cgroup, rlimit, off")
     if sandbox not in ("auto", "bwrap", "off"):
         raise fail(f"--sandbox '{sandbox}' is not one of auto, bwrap, off")
+    if auth not in ("on", "off"):
+        raise fail(f"--auth '{auth}' is not one of on, off")
     if keep_alive_policy not in ("fixed", "adaptive"):
         raise fail(f"--keep-alive-policy '{keep_alive_policy}' is not one of fixed, adaptive")
     try:
@@ -133,12 +144,44 @@ def serve(
             sandbox=sandbox,
             init_timeout_s=init_timeout,
             otlp_endpoint=otlp_endpoint,
+            auth=auth,
         )
     except ValueError as exc:  # a malformed SNAPLAMBDA_* variable
         raise fail(f"bad configuration: {exc}") from exc
     check_port(config.host, config.port)
     err.print(f"snaplambda serving on {config.endpoint} (state: {config.state_dir})", markup=False)
+    announce_auth(config)
     _run(config)
+
+
+def announce_auth(config: Config) -> None:
+    """Make the root key on first start and say where it is; with auth off, say so
+    loudly."""
+    if config.auth == "off":
+        err.print(
+            "snaplambda: AUTHENTICATION OFF (--auth off): anyone who can reach "
+            f"{config.endpoint} can do anything, as the account root",
+            markup=False,
+        )
+        return
+    from ..auth.keys import KeyStoreError, credentials_path, load_extra, load_root
+    from ..auth.roles import RolePolicies
+
+    config.state_dir.mkdir(parents=True, exist_ok=True)
+    config.state_dir.chmod(0o700)
+    try:
+        _, made = load_root(config.state_dir)
+        load_extra(config.state_dir, config.account_id)  # refused here, before serving
+        RolePolicies(config.state_dir / "roles.json", lambda name: None)
+    except KeyStoreError as exc:
+        raise fail(str(exc)) from exc
+    path = credentials_path(config.state_dir).resolve()
+    verb = "made" if made else "in"
+    err.print(
+        f"snaplambda: access key {verb} {path}; use it with\n"
+        f"  AWS_SHARED_CREDENTIALS_FILE={path} AWS_PROFILE=snaplambda",
+        markup=False,
+    )
 
 
 def demo(
@@ -174,9 +217,13 @@ def demo(
         )
         await run_demo(platform, console)
         if not once:
+            signed = ""
+            if platform.keys is not None:
+                path = (config.state_dir / "credentials").resolve()
+                signed = f"AWS_SHARED_CREDENTIALS_FILE={path} AWS_PROFILE=snaplambda "
             console.print(
                 f"\nStill serving on {config.endpoint} (Ctrl-C to stop); try\n"
-                f"  snaplambda invoke hello --endpoint {config.endpoint}",
+                f"  {signed}snaplambda invoke hello --endpoint {config.endpoint}",
                 markup=False,
             )
         return not once

@@ -6,8 +6,12 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
+from botocore.credentials import Credentials
+
+from .signing import SigV4Signer, find_credentials
 
 
 class ClientError(Exception):
@@ -33,8 +37,14 @@ class InvokeResponse:
 class Client:
     """Synchronous client; one connection pool per instance."""
 
-    def __init__(self, endpoint: str, timeout: float = 960.0) -> None:
-        self._http = httpx.Client(base_url=endpoint, timeout=timeout)
+    def __init__(
+        self, endpoint: str, timeout: float = 960.0, key: tuple[str, str] | None = None
+    ) -> None:
+        """``key`` (access key id, secret) signs the requests; without it the
+        credentials are looked for as :func:`.signing.find_credentials` says."""
+        credentials = Credentials(*key) if key is not None else find_credentials()
+        auth = SigV4Signer(credentials) if credentials is not None else None
+        self._http = httpx.Client(base_url=endpoint, timeout=timeout, auth=auth)
 
     def close(self) -> None:
         self._http.close()
@@ -308,6 +318,11 @@ class Client:
         """Replace stack ``name``'s record with ``Resources`` and ``Outputs``."""
         response = self._http.put(f"/2026-snaplambda/stacks/{name}", json=body)
         return self._check(response).json()  # type: ignore[no-any-return]
+
+    def put_role_policy(self, role: str, document: dict[str, Any]) -> None:
+        """Give ``role`` (an ARN or name) the policy ``document`` (beyond AWS)."""
+        path = f"/2026-snaplambda/role-policies/{quote(role, safe='')}"
+        self._check(self._http.put(path, json=document))
 
     def delete_stack(self, name: str) -> None:
         """Forget stack ``name``'s record."""

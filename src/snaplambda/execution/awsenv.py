@@ -2,17 +2,15 @@
 which credentials to sign with, so that ``boto3.client("lambda")`` with no
 arguments reaches this platform (pure).
 
-Lambda gives each function its execution role's temporary credentials.  snaplambda
-checks no signature yet, so until it issues per-role credentials every environment
-gets one placeholder key pair whose names say so: botocore refuses to send an
-unsigned request (``NoCredentialsError``), and without these it would go looking
-for the host user's own credentials and the EC2 instance metadata service.
+Lambda gives each function its execution role's temporary credentials; so does
+snaplambda with authentication on (:func:`credential_environment`, made by the
+key store).  With ``--auth off`` every environment gets one placeholder key pair
+whose names say so: botocore refuses to send an unsigned request
+(``NoCredentialsError``), and without these it would go looking for the host
+user's own credentials and the EC2 instance metadata service.
 """
 
 from __future__ import annotations
-
-AUTH_MODE = "off"
-"""What ``/health`` reports: requests are not authenticated."""
 
 PLACEHOLDER_ACCESS_KEY_ID = "SNAPLAMBDA-NO-AUTH"
 PLACEHOLDER_SECRET_ACCESS_KEY = "snaplambda-does-not-check-signatures"
@@ -43,4 +41,13 @@ def sdk_environment(host: str, port: int) -> dict[str, str]:
         "AWS_ACCESS_KEY_ID": PLACEHOLDER_ACCESS_KEY_ID,
         "AWS_SECRET_ACCESS_KEY": PLACEHOLDER_SECRET_ACCESS_KEY,
         "AWS_SESSION_TOKEN": PLACEHOLDER_SESSION_TOKEN,
+    }
+
+
+def credential_environment(access_key_id: str, secret: str, token: str) -> dict[str, str]:
+    """The variables of a function role's temporary credentials."""
+    return {
+        "AWS_ACCESS_KEY_ID": access_key_id,
+        "AWS_SECRET_ACCESS_KEY": secret,
+        "AWS_SESSION_TOKEN": token,
     }

@@ -15,6 +15,9 @@ from .runtimes import Interpreter, RuntimeResolver
 from .scratch import ScratchDirs
 from .spawn import EnvironmentSpec
 
+RoleEnvironment = Callable[[FunctionConfig], Mapping[str, str]]
+"""The variables of a function's role credentials (``AWS_ACCESS_KEY_ID`` ...)."""
+
 LayerDirectories = Callable[[Sequence[str]], Sequence[Path]]
 """Turns a function's layer version ARNs into their extracted directories, in order."""
 
@@ -43,6 +46,7 @@ class EnvironmentSpecs:
         region: str,
         layer_dirs: LayerDirectories = _no_layers,
         extra_env: Mapping[str, str] | None = None,
+        role_env: RoleEnvironment | None = None,
     ) -> None:
         self.resolver = resolver
         self._code_dir = code_dir
@@ -50,6 +54,7 @@ class EnvironmentSpecs:
         self._region = region
         self._layer_dirs = layer_dirs
         self._extra_env = dict(extra_env or {})
+        self._role_env = role_env
         self.scratch = ScratchDirs(scratch_dir)
 
     async def make(
@@ -70,7 +75,7 @@ class EnvironmentSpecs:
             region=self._region,
             layer_dirs=tuple(self._layer_dirs(cfg.layers)) if cfg.layers else (),
             initialization_type=initialization_type,
-            extra_env=dict(self._extra_env),
+            extra_env={**self._extra_env, **(self._role_env(cfg) if self._role_env else {})},
             network=cfg.environment.get(NETWORK_VARIABLE, "host"),
         )
 

@@ -190,6 +190,9 @@ class Deployer:
                 arns.append(spec)
         client = self.client
         try:
+            if fn.role is not None and fn.role_policy is not None:
+                client.put_role_policy(fn.role, fn.role_policy)
+                outcome.details.append(f"role {fn.role} given the template's Policies")
             zipped = self._package(fn.logical_id, fn.code, outcome)
             existing = client.get_function(fn.name)
             if existing is not None:

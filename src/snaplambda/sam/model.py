@@ -130,6 +130,9 @@ class FunctionPlan:
     tags: dict[str, str] = field(default_factory=dict)
     """``Tags`` with SAM's own ``lambda:createdBy``."""
     role: str | None = None
+    role_policy: dict[str, Any] | None = None
+    """The applicable part of ``Policies``, put as ``role``'s policy before the
+    function is deployed (see sam/policies.py)."""
     version_description: str | None = None
     """``VersionDescription`` of the versions ``AutoPublishAlias`` publishes."""
     build: BuildSpec | None = None

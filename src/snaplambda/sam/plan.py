@@ -21,6 +21,7 @@ from .model import (
     Skipped,
 )
 from .naming import default_stack_name, physical_name
+from .policies import inline_policy
 from .template import Context, Resolver, TemplateError, merge_globals, resolve_parameters
 from .values import (
     as_int,
@@ -63,7 +64,8 @@ _FUNCTION_PROPS = {
     "Role",
     "VersionDescription",
 }
-#: IAM and similar: meaningless on a single-tenant platform.
+#: IAM and similar: not modelled (``Policies``' simple statements are: see
+#: sam/policies.py).
 _NOT_APPLICABLE = {
     "Policies",
     "PermissionsBoundary",
@@ -256,8 +258,9 @@ class _Planner:
         def get(prop: str, default: Any = None) -> Any:
             return self._resolve(logical_id, prop, props.get(prop, default))
 
-        for prop in sorted(_NOT_APPLICABLE & set(props)):
+        for prop in sorted(_NOT_APPLICABLE & set(props) - {"Policies"}):
             self.notices.append(Notice(logical_id, prop, "IAM is not modelled; ignored"))
+        role, role_policy = self._role_and_policy(logical_id, props, get)
         published = get("AutoPublishAlias")  # SAM's event sources target the alias
         target = self.ctx.attrs[(logical_id, "Arn")] + (f":{published}" if published else "")
         schedules = plan_events(
@@ -358,7 +361,8 @@ class _Planner:
             tracing=tracing_mode(get("Tracing", "PassThrough"), where("Tracing")),
             logging=logging_config(get("LoggingConfig", {}), where("LoggingConfig")),
             tags={**tags(get("Tags", {}), where("Tags")), **CREATED_BY},
-            role=self._role(logical_id, props),
+            role=role,
+            role_policy=role_policy,
             version_description=(
                 as_str(description, where("VersionDescription"))
                 if description is not None
@@ -391,6 +395,32 @@ class _Planner:
             ),
             schedules=schedules,
         )
+
+    def _role_and_policy(
+        self, logical_id: str, props: Mapping[str, Any], get: Any
+    ) -> tuple[str | None, dict[str, Any] | None]:
+        """The function's role and the policy to give it: a function without
+        ``Role`` whose ``Policies`` have statements snaplambda evaluates gets a role
+        of its own (``<function name>-role``) with them, as SAM makes one."""
+        role = self._role(logical_id, props)
+        if "Policies" not in props:
+            return role, None
+        if role is not None:
+            self.notices.append(
+                Notice(logical_id, "Policies", "ignored: the function names its Role, as in SAM")
+            )
+            return role, None
+        try:
+            inline = inline_policy(get("Policies"))
+        except TemplateError as exc:
+            self.notices.append(Notice(logical_id, "Policies", f"not applied ({exc})"))
+            return None, None
+        for text in inline.not_applied:
+            self.notices.append(Notice(logical_id, "Policies", f"not applied: {text}"))
+        if inline.document is None:
+            return None, None
+        name = self.ctx.refs[logical_id]
+        return f"arn:aws:iam::{self.account_id}:role/{name}-role", inline.document
 
     def _role(self, logical_id: str, props: Mapping[str, Any]) -> str | None:
         """``Role`` when it resolves to an ARN; a role of the template (which is not
