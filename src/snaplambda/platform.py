@@ -37,7 +37,7 @@ from .control.inert import host_architecture, not_enforced
 from .control.layers import LayerRepository, LayerService
 from .control.models import LATEST, FunctionConfig
 from .control.payload import check_payload, too_large
-from .control.quotas import UNZIPPED_MAX_BYTES, ZIP_MAX_BYTES
+from .control.quotas import SUPPORTED_RUNTIMES, UNZIPPED_MAX_BYTES, ZIP_MAX_BYTES
 from .control.stacks import SqliteStackStore, StackService
 from .control.store import SqliteStore
 from .control.tags import TagService
@@ -51,7 +51,7 @@ from .execution.keepalive import make_policy
 from .execution.launcher import EnvironmentLauncher
 from .execution.limits import make_limiter
 from .execution.pool import EnvironmentPool
-from .execution.runtimefiles import install_runtime
+from .execution.runtimefiles import install_runtime, runtime_sources
 from .execution.runtimes import RuntimeResolver
 from .execution.sandbox import detect as detect_sandbox
 from .execution.sdk import SdkStatus, compile_for, provide
@@ -305,6 +305,9 @@ class Platform:
         self.sdk = await asyncio.to_thread(
             provide, config.runtime_dir, config.sdk_cache_dir, config.sdk
         )
+        for runtime in SUPPORTED_RUNTIMES:
+            for source in runtime_sources():
+                self.precompiler.submit(source, runtime)
         self.async_worker.start()
         self.schedule_runner.start()  # fires missed while stopped: once, at once
         for latest in self.functions.list():  # SnapStart versions rebuild their snapshots

@@ -41,3 +41,14 @@ def _install_snapstart_support(directory: Path) -> None:
         return
     link.unlink(missing_ok=True)
     link.symlink_to(source)
+
+
+def runtime_sources() -> list[Path]:
+    """Where the runtime's own modules live (the bootstrap package and the SnapStart
+    hooks module): compiled ahead for each runtime, since the sandbox mounts them
+    read-only and an interpreter could then never cache their bytecode itself."""
+    sources = [Path(runtime_pkg.__file__).resolve().parent]
+    spec = importlib.util.find_spec("snapshot_restore_py")
+    if spec is not None and spec.origin is not None:
+        sources.append(Path(spec.origin).resolve())
+    return sources
