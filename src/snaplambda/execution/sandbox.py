@@ -148,8 +148,12 @@ def build_argv(
         binds.append((str(layer), str(LAYER_ROOT / f"layer-{i + 1}")))
     binds.append((str(spec.runtime_dir), str(RUNTIME_ROOT)))
     binds += [(target, target) for target in runtime_links]
+    # The private /tmp first: a bind below /tmp (a checkout or state directory there)
+    # must land on it, not be hidden by it.
+    size = spec.config.ephemeral_storage * 1024 * 1024
+    args += ["--perms", "1777", "--size", str(size), "--tmpfs", str(TMP)]
     # bwrap makes the directories leading to a mount point private to root: open them.
-    made: set[str] = {"/"}
+    made: set[str] = {"/", str(TMP)}
     for _, dest in binds:
         for parent in reversed(Path(dest).parents):
             if str(parent) not in made:
@@ -158,8 +162,6 @@ def build_argv(
     for source, dest in binds:
         args += ["--ro-bind", source, dest]
     args += ["--proc", "/proc", "--dev", "/dev"]
-    size = spec.config.ephemeral_storage * 1024 * 1024
-    args += ["--perms", "1777", "--size", str(size), "--tmpfs", str(TMP)]
     args += ["--chdir", str(TASK_ROOT), "--"]
     return args + list(command)
 
