@@ -306,7 +306,7 @@ class Platform:
             provide, config.runtime_dir, config.sdk_cache_dir, config.sdk
         )
         for runtime in SUPPORTED_RUNTIMES:
-            for source in runtime_sources():
+            for source in runtime_sources(config.runtime_dir):
                 self.precompiler.submit(source, runtime)
         self.async_worker.start()
         self.schedule_runner.start()  # fires missed while stopped: once, at once

@@ -1,54 +1,62 @@
 """The files every function interpreter finds in the platform's runtime directory: the
 stdlib-only bootstrap package and Lambda's SnapStart hooks module, installed once per
-state directory and shared read-only by every environment."""
+start of a state directory and shared read-only by every environment.
+
+They are copies, refreshed at each start (a few dozen small files), not links into
+the platform's install: the sandbox mounts the runtime directory read-only at
+``/var/runtime``, and a link out of it would need its target mounted too, which costs
+every sandboxed cold start more mounts.  Their bytecode is compiled for each runtime
+by :func:`runtime_sources`' caller, since no environment can write it there.
+"""
 
 from __future__ import annotations
 
+import filecmp
 import importlib.util
 import shutil
 from pathlib import Path
 
 from .. import runtime as runtime_pkg
 
+PACKAGE = "snaplambda_runtime"
+HOOKS = "snapstart"
+
 
 def install_runtime(runtime_dir: Path) -> None:
-    """Expose the stdlib-only runtime package to function interpreters as the
-    top-level ``snaplambda_runtime`` package (a symlink, so it is never stale)."""
+    """Put the runtime package in ``runtime_dir`` as the top-level
+    ``snaplambda_runtime`` package, and the SnapStart hooks module beside it."""
     runtime_dir.mkdir(parents=True, exist_ok=True)
-    link = runtime_dir / "snaplambda_runtime"
     source = Path(runtime_pkg.__file__).resolve().parent
-    if link.is_symlink() and link.resolve() == source:
-        return
-    if link.is_symlink() or link.is_file():
-        link.unlink()
-    elif link.is_dir():
-        shutil.rmtree(link)
-    link.symlink_to(source, target_is_directory=True)
-    _install_snapstart_support(runtime_dir / "snapstart")
-
-
-def _install_snapstart_support(directory: Path) -> None:
-    """Expose the installed ``snapshot_restore_py`` module (Lambda's SnapStart hooks
-    API, a dependency of snaplambda) in a directory of its own, so functions get it
-    without seeing the rest of snaplambda's site-packages."""
-    spec = importlib.util.find_spec("snapshot_restore_py")
-    if spec is None or spec.origin is None:
-        return
-    directory.mkdir(parents=True, exist_ok=True)
-    link = directory / "snapshot_restore_py.py"
-    source = Path(spec.origin).resolve()
-    if link.is_symlink() and link.resolve() == source:
-        return
-    link.unlink(missing_ok=True)
-    link.symlink_to(source)
-
-
-def runtime_sources() -> list[Path]:
-    """Where the runtime's own modules live (the bootstrap package and the SnapStart
-    hooks module): compiled ahead for each runtime, since the sandbox mounts them
-    read-only and an interpreter could then never cache their bytecode itself."""
-    sources = [Path(runtime_pkg.__file__).resolve().parent]
+    _copy_if_changed(sorted(source.glob("*.py")), runtime_dir / PACKAGE)
     spec = importlib.util.find_spec("snapshot_restore_py")
     if spec is not None and spec.origin is not None:
-        sources.append(Path(spec.origin).resolve())
-    return sources
+        _copy_if_changed([Path(spec.origin).resolve()], runtime_dir / HOOKS)
+
+
+def _copy_if_changed(files: list[Path], target: Path) -> None:
+    """Make ``target`` hold exactly ``files`` (by name), rewriting it only when one
+    differs, so an unchanged runtime keeps its compiled bytecode."""
+    if target.is_symlink() or target.is_file():  # a link an earlier version left
+        target.unlink()
+    if target.is_dir() and _same(files, target):
+        return
+    fresh = target.with_name(target.name + ".new")
+    shutil.rmtree(fresh, ignore_errors=True)
+    fresh.mkdir()
+    for path in files:
+        shutil.copy2(path, fresh / path.name)
+    shutil.rmtree(target, ignore_errors=True)
+    fresh.rename(target)
+
+
+def _same(files: list[Path], target: Path) -> bool:
+    present = {p.name for p in target.glob("*.py")}
+    if present != {p.name for p in files}:
+        return False
+    return all(filecmp.cmp(p, target / p.name, shallow=False) for p in files)
+
+
+def runtime_sources(runtime_dir: Path) -> list[Path]:
+    """The installed runtime files to compile for each runtime: the sandbox mounts
+    them read-only, so an interpreter could never cache their bytecode itself."""
+    return [path for path in (runtime_dir / PACKAGE, runtime_dir / HOOKS) if path.exists()]
