@@ -44,3 +44,8 @@ RESERVED_ENV_KEYS = frozenset(
         "LAMBDA_RUNTIME_DIR",
     }
 )
+
+#: Processes and threads one execution environment may have (Lambda's limit; the
+#: sandbox sets it as RLIMIT_NPROC too, and a cgroup ``pids`` group enforces it per
+#: environment where the host has that controller).
+PROCESSES_MAX = 1024

@@ -1,5 +1,6 @@
-"""Limits through cgroup v1: the ``memory`` controller (hard limit, OOM kill, peak)
-and the ``cpu`` controller (shares or CFS quota).
+"""Limits through cgroup v1: the ``memory`` controller (hard limit, OOM kill, peak),
+the ``cpu`` controller (shares or CFS quota) and, where mounted, the ``pids``
+controller (Lambda's 1,024 processes and threads per environment).
 
 Each platform process makes ``snaplambda-<pid>`` under its own group of each
 controller, and one group per environment under that.
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import CpuLimiter
+from ..control.quotas import PROCESSES_MAX
 from .cgroupfs import (
     CFS_PERIOD_US,
     MIB,
@@ -33,17 +35,26 @@ from .cgroupfs import (
 class CgroupV1Handle(MemoryGroupHandle):
     """An environment's groups: ``memory`` and, unless CPU is not limited, ``cpu``."""
 
-    def __init__(self, memory_mb: int, memory: Path, cpu: Path | None, memsw: bool) -> None:
+    def __init__(
+        self,
+        memory_mb: int,
+        memory: Path,
+        cpu: Path | None,
+        memsw: bool,
+        pids: Path | None = None,
+    ) -> None:
         super().__init__(memory_mb)
         self.memory = memory
         self.cpu = cpu
+        self.pids = pids
         self.memsw = memsw
         """Swap accounting exists: memory plus swap is limited (and measured) too."""
 
     def _join(self, pid: int) -> None:
         write(self.memory / "cgroup.procs", str(pid))
-        if self.cpu is not None:
-            write(self.cpu / "cgroup.procs", str(pid))
+        for group in (self.cpu, self.pids):
+            if group is not None:
+                write(group / "cgroup.procs", str(pid))
 
     def _set_limit(self, limit: int) -> None:
         # Lowering: memory first, since memory+swap may never be below it.
@@ -70,7 +81,7 @@ class CgroupV1Handle(MemoryGroupHandle):
 
     def release(self) -> None:
         self.kill_all()
-        for path in (self.memory, self.cpu):
+        for path in (self.memory, self.cpu, self.pids):
             if path is not None:
                 with contextlib.suppress(OSError):
                     path.rmdir()
@@ -109,6 +120,15 @@ class CgroupV1Limiter:
             except OSError:
                 self.cpu_base = None
         self.swap_limited = (self.memory_base / "memory.memsw.limit_in_bytes").exists()
+        self.pids_base: Path | None = None
+        own_pids = _own_v1_path("pids")
+        if own_pids is not None and (root / "pids").is_dir():
+            try:
+                remove_stale(root / "pids" / own_pids.lstrip("/"))
+                self.pids_base = root / "pids" / own_pids.lstrip("/") / name
+                self.pids_base.mkdir(exist_ok=True)
+            except OSError:  # then the sandbox's RLIMIT_NPROC is the only bound
+                self.pids_base = None
 
     def for_environment(self, env_id: str, memory_mb: int) -> DeferredHandle:
         return DeferredHandle(partial(self.create, env_id, memory_mb))
@@ -135,7 +155,12 @@ class CgroupV1Limiter:
                 write(cpu / "cpu.cfs_quota_us", str(cfs_quota_us(memory_mb)))
             else:
                 write(cpu / "cpu.shares", str(max(2, int(1024 * cpu_weight(memory_mb)))))
-        return CgroupV1Handle(memory_mb, mem, cpu, memsw)
+        pids = None
+        if self.pids_base is not None:
+            pids = self.pids_base / env_id
+            pids.mkdir()
+            write(pids / "pids.max", str(PROCESSES_MAX))
+        return CgroupV1Handle(memory_mb, mem, cpu, memsw, pids)
 
     def describe(self) -> dict[str, Any]:
         """What /health says of the mechanism."""
@@ -150,9 +175,10 @@ class CgroupV1Limiter:
             else "memory.max_usage_in_bytes",
             "outOfMemory": "memory.oom_control oom_kill",
             "cpu": self.cpu_mode if self.cpu_base is not None else "off",
+            "processes": f"pids.max {PROCESSES_MAX}" if self.pids_base is not None else "none",
         }
 
     def close(self) -> None:
-        for base in (self.memory_base, self.cpu_base):
+        for base in (self.memory_base, self.cpu_base, self.pids_base):
             if base is not None:
                 remove_groups(base)

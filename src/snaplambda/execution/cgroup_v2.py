@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import CpuLimiter
+from ..control.quotas import PROCESSES_MAX
 from .cgroupfs import (
     CFS_PERIOD_US,
     MIB,
@@ -90,6 +91,13 @@ class CgroupV2Limiter:
         controllers = "+memory" + (" +cpu" if cpu_mode != "off" else "")
         write(parent / "cgroup.subtree_control", controllers)
         write(self.base / "cgroup.subtree_control", controllers)
+        self.pids = False
+        """The ``pids`` controller is enabled too: Lambda's process limit per group."""
+        with contextlib.suppress(OSError):
+            if "pids" in (root / "cgroup.controllers").read_text().split():
+                write(parent / "cgroup.subtree_control", "+pids")
+                write(self.base / "cgroup.subtree_control", "+pids")
+                self.pids = True
         self.cpu_mode = cpu_mode
         self.swap_limited = False
         self.has_peak = False
@@ -110,6 +118,8 @@ class CgroupV2Limiter:
         elif self.cpu_mode == "shares":
             weight = max(1, min(10000, int(100 * cpu_weight(memory_mb))))
             write(path / "cpu.weight", str(weight))
+        if self.pids:
+            write(path / "pids.max", str(PROCESSES_MAX))
         handle = CgroupV2Handle(memory_mb, path)
         self.has_peak = handle.has_peak
         return handle
@@ -124,6 +134,7 @@ class CgroupV2Limiter:
             "peak": "memory.peak" if self.has_peak else "memory.current, sampled",
             "outOfMemory": "memory.events oom_kill",
             "cpu": self.cpu_mode,
+            "processes": f"pids.max {PROCESSES_MAX}" if self.pids else "none",
         }
 
     def close(self) -> None:
