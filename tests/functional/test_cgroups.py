@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import Server, create, invoke, zip_files, zip_function
+from tests.support import Server, create, invoke, zip_function
 
 
 def _memory_groups(pid: int) -> list[Path]:
@@ -36,27 +36,6 @@ def test_groups_of_a_killed_server_are_removed_by_the_next(tmp_path: Path) -> No
         second.stop()
 
 
-FORKER = """
-import errno, os, signal, time
-
-def handler(event, context):
-    children, error = [], None
-    try:
-        for _ in range(3000):
-            pid = os.fork()
-            if pid == 0:
-                time.sleep(60)
-                os._exit(0)
-            children.append(pid)
-    except OSError as exc:
-        error = errno.errorcode[exc.errno]
-    for pid in children:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-    return [error, len(children)]
-"""
-
-
 def test_an_environment_is_limited_to_lambdas_processes_by_its_pids_group(
     tmp_path: Path,
 ) -> None:
@@ -68,9 +47,11 @@ def test_an_environment_is_limited_to_lambdas_processes_by_its_pids_group(
             pytest.skip("this host has no cgroup pids controller for the platform")
         assert limits["processes"] == "pids.max 1024"
         lam = server.client()
-        create(lam, "forker", zip_files({"app.py": FORKER}), Timeout=60, MemorySize=2048)
-        error, forked = invoke(lam, "forker")["Body"]
+        create(lam, "forker", zip_function("hostile"), Timeout=60, MemorySize=2048)
+        error, forked = invoke(lam, "forker", {"what": "fork-bomb"})["Body"]
         assert error == "EAGAIN" and 1000 <= forked < 1024
-        assert invoke(lam, "forker")["Body"][0] == "EAGAIN"  # and the environment lives on
+        assert (
+            invoke(lam, "forker", {"what": "fork-bomb"})["Body"][0] == "EAGAIN"
+        )  # and the environment lives on
     finally:
         server.stop()
