@@ -43,8 +43,16 @@ class ServeProcess:
         self.port = free_port()
         self.endpoint = f"http://{HOST}:{self.port}"
         # The bench's own client sends raw unsigned HTTP: authentication is off unless
-        # a bench asks for it (bench.auth compares both).
-        self._env = {"SNAPLAMBDA_AUTH": "off", **os.environ, **(env or {})}
+        # a bench asks for it (bench.auth compares both).  The sandbox is off too: the
+        # suite finds environments as the server's children and reads their /proc
+        # entries, which the sandbox puts out of its reach; bench.sandbox measures
+        # what the sandbox costs, in one run against the same code without it.
+        self._env = {
+            "SNAPLAMBDA_AUTH": "off",
+            "SNAPLAMBDA_SANDBOX": "off",
+            **os.environ,
+            **(env or {}),
+        }
         self._python = python
         self._proc: subprocess.Popen[bytes] | None = None
 

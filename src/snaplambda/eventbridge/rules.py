@@ -6,17 +6,15 @@ EventBridge's ``Scheduled Event`` or the target's ``Input``."""
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..scheduling import Expression, ExpressionError, parse
 from .errors import EventBridgeError, invalid, not_found
 from .payloads import scheduled_event
-from .runner import Delivery, Job, ScheduleRunner
-from .store import ScheduleStore
+from .runner import Delivery, Job
+from .source import ScheduleSource
 from .validation import function_target, integer, json_text, string
 
 KIND = "rule"
@@ -84,28 +82,15 @@ def _expression(text: str) -> Expression:
     return expression
 
 
-class RuleService:
+class RuleService(ScheduleSource):
     """The rules of the default event bus, kept in memory and in ``store``."""
 
-    def __init__(
-        self,
-        store: ScheduleStore,
-        runner: ScheduleRunner,
-        region: str,
-        account: str,
-        minute_s: float = 60.0,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self._store = store
-        self._runner = runner
-        self.region = region
-        self.account = account
-        self._minute_s = minute_s
-        self._clock = clock
-        self._rules = {doc["Name"]: Rule.from_doc(doc) for doc in store.load(KIND)}
-        runner.add_source(KIND, self)
+    kind = KIND
+
+    def _load(self) -> None:
+        self._rules = {doc["Name"]: Rule.from_doc(doc) for doc in self._store.load(KIND)}
         for rule in self._rules.values():
-            runner.plan(self._job(rule))
+            self._runner.plan(self._job(rule))
 
     def arn(self, name: str) -> str:
         return f"arn:aws:events:{self.region}:{self.account}:rule/{name}"

@@ -6,16 +6,14 @@ with the target's ``Input``, context attributes filled in."""
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from ..scheduling import Expression, ExpressionError, parse, zone
 from .errors import EventBridgeError, invalid, not_found
 from .payloads import scheduler_input
-from .runner import Delivery, Job, ScheduleRunner, upcoming
-from .store import ScheduleStore
+from .runner import Delivery, Job, upcoming
+from .source import ScheduleSource
 from .validation import function_target, integer, json_text, string
 
 KIND = "schedule"
@@ -109,28 +107,15 @@ def _window(value: Any) -> dict[str, Any]:
     return {"Mode": mode, **({"MaximumWindowInMinutes": minutes} if minutes else {})}
 
 
-class SchedulerService:
+class SchedulerService(ScheduleSource):
     """The schedules of the ``default`` group, kept in memory and in ``store``."""
 
-    def __init__(
-        self,
-        store: ScheduleStore,
-        runner: ScheduleRunner,
-        region: str,
-        account: str,
-        minute_s: float = 60.0,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self._store = store
-        self._runner = runner
-        self.region = region
-        self.account = account
-        self._minute_s = minute_s
-        self._clock = clock
-        self._docs = {doc["Name"]: doc for doc in store.load(KIND)}
-        runner.add_source(KIND, self)
+    kind = KIND
+
+    def _load(self) -> None:
+        self._docs = {doc["Name"]: doc for doc in self._store.load(KIND)}
         for doc in self._docs.values():
-            runner.plan(self._job(doc))
+            self._runner.plan(self._job(doc))
 
     def arn(self, name: str) -> str:
         return f"arn:aws:scheduler:{self.region}:{self.account}:schedule/{GROUP}/{name}"
